@@ -1,0 +1,86 @@
+import type { Dialect } from '../sql/dialect.js'
+import type { ColumnDef } from '../project/model.js'
+
+/** A table or view in the engine: `schema.name` (catalog optional). Never quoted here. */
+export interface TableRef {
+  catalog?: string
+  schema: string
+  name: string
+}
+
+/** Options for one statement. */
+export interface ExecOptions {
+  /** Abort a long-running statement (best effort: the engine interrupts the query). */
+  signal?: AbortSignal
+}
+
+/** One time window for a time-range batch, with the time values as SQL literals of the engine. */
+export interface TimeWindow {
+  /** Output time column to delete by. */
+  timeColumn: string
+  /** Inclusive start, e.g. `TIMESTAMP '2024-01-01 00:00:00'`. */
+  startLiteral: string
+  /** Exclusive end, e.g. `TIMESTAMP '2024-01-08 00:00:00'`. */
+  endLiteral: string
+}
+
+/** A row as returned by `query()`: column name -> JS value (bigint for BIGINT, Date-like strings for dates). */
+export type Row = Record<string, unknown>
+
+/**
+ * Everything the scheduler needs from a warehouse engine. One implementation per engine folder
+ * (`engines/duckdb/`, later `engines/trino/`). Every method that writes is atomic: readers see the
+ * table before or after, never in between.
+ */
+export interface EngineAdapter {
+  readonly dialect: Dialect
+  /** Run statements with no result. */
+  execute(sql: string, opts?: ExecOptions): Promise<void>
+  /** Run a query and return its rows as plain objects (JSON-safe: BIGINT as bigint). */
+  query(sql: string, opts?: ExecOptions): Promise<Row[]>
+  /** Quote an identifier for this engine (`"a""b"`). */
+  quoteIdent(name: string): string
+  /** `"schema"."name"` (with catalog when set). */
+  quoteTable(t: TableRef): string
+  /** Columns of a table or view, in order; undefined when it does not exist. */
+  describeTable(t: TableRef): Promise<ColumnDef[] | undefined>
+  tableExists(t: TableRef): Promise<boolean>
+  createSchema(schema: string): Promise<void>
+  /** CREATE OR REPLACE TABLE t AS select — atomic replace. */
+  replaceTable(t: TableRef, select: string, opts?: ExecOptions): Promise<void>
+  /** Create `t` with the columns of `select` and no rows, if it does not exist yet. */
+  createEmptyTable(t: TableRef, select: string, opts?: ExecOptions): Promise<void>
+  /**
+   * In one transaction: delete rows of `t` whose time column is in the window, then insert the
+   * rows of `select` (the caller already filtered them to the window).
+   */
+  replaceWindow(t: TableRef, select: string, window: TimeWindow, opts?: ExecOptions): Promise<void>
+  /** Upsert the rows of `select` into `t` by `keys` (MERGE semantics), atomically. */
+  mergeByKey(t: TableRef, select: string, keys: readonly string[], opts?: ExecOptions): Promise<void>
+  /** CREATE OR REPLACE VIEW v AS select. */
+  replaceView(v: TableRef, select: string): Promise<void>
+  dropView(v: TableRef): Promise<void>
+  dropTable(t: TableRef): Promise<void>
+  /**
+   * Replace `t` with the content of a CSV file (header row; comma separator), with the given column
+   * types when provided (otherwise inferred), atomically.
+   */
+  loadCsv(t: TableRef, csvPath: string, columns: readonly ColumnDef[] | undefined): Promise<void>
+  /** SQL literal for a UTC instant in this dialect: `TIMESTAMP '2024-01-01 00:00:00.000000'`. */
+  timestampLiteral(epochMs: number): string
+  close(): Promise<void>
+}
+
+/**
+ * How environments are exposed to readers. On DuckDB an environment is a set of views over the
+ * versioned physical tables; on Trino/Nessie (no views) it will be a branch. Nothing outside the
+ * engine layer may assume views.
+ */
+export interface EnvironmentLayer {
+  /** The name readers of `env` use for model `model` (e.g. `oso.x` in prod, `oso__dev.x` in dev). */
+  publicName(env: string, model: string): TableRef
+  /** Point `env`'s public names to the given physical tables (create or replace), atomically per model. */
+  publish(env: string, entries: ReadonlyArray<{ model: string; physical: TableRef }>): Promise<void>
+  /** Remove models from `env`'s public names. */
+  unpublish(env: string, models: readonly string[]): Promise<void>
+}

@@ -1,0 +1,259 @@
+import { createHash } from 'node:crypto'
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
+import { dirname, join, relative, resolve, sep } from 'node:path'
+import { loadConfig, type ResolvedConfig } from '../config/load-config.js'
+import { Dag } from '../dag/graph.js'
+import { EngineError, ProjectError, type SourceLocation } from '../errors.js'
+import { emptyMacroRegistry, loadUserMacros, renderSql, type MacroRegistry } from '../macros/index.js'
+import type { SqlService } from '../sql/sql-service.js'
+import { AnalysisCache, type AnalysisSummary } from './analysis-cache.js'
+import { parseExternalModels } from './external-models.js'
+import type { ModelDefinition } from './model.js'
+import { parseModelFile } from './model-file.js'
+import { parseCsv } from './seed-csv.js'
+
+/** One model of a loaded project, with what the engine derived from it. */
+export interface LoadedModel {
+  def: ModelDefinition
+  /** Names this model reads (models or external tables), self-references removed, sorted. */
+  parents: string[]
+  /** Summary of the parsed query; undefined for SEED and EXTERNAL. */
+  analysis: AnalysisSummary | undefined
+  /** Hash of everything that changes the data (query, kind, dialect, columns, seed content). */
+  dataHash: string
+  /** Hash of everything that does not (description, tags, audits, cron, owner). */
+  metadataHash: string
+}
+
+/** A loaded, validated project. */
+export interface Project {
+  dir: string
+  config: ResolvedConfig
+  /** Every enabled model and every external table, by name. */
+  models: Map<string, LoadedModel>
+  dag: Dag<LoadedModel>
+  macros: MacroRegistry
+}
+
+/** Problems found while loading; the loader reports all of them at once. */
+export class ProjectLoadError extends EngineError {
+  readonly errors: EngineError[]
+  constructor(errors: EngineError[]) {
+    const first = errors[0]!
+    super(first.code, errors.map((e) => e.format()).join('\n'), { location: undefined })
+    this.errors = errors
+  }
+  override format(): string {
+    return this.message
+  }
+}
+
+/** The load-time interval macros are rendered with (1970-01-01, one day). */
+const LOAD_INTERVAL = [0, 86_400_000] as const
+
+/**
+ * Load a project: config, models, external tables, seeds and user macros; parse each query once
+ * (cached by content hash in `.tributary/cache`), and build the DAG. Reports every problem it
+ * finds, each naming its file and line.
+ */
+export async function loadProject(dir: string, sql: SqlService, opts: { gateway?: string } = {}): Promise<Project> {
+  const root = resolve(dir)
+  const config = loadConfig(root, opts)
+  const errors: EngineError[] = []
+  const guard = <T>(fn: () => T): T | undefined => {
+    try {
+      return fn()
+    } catch (e) {
+      if (e instanceof EngineError) {
+        errors.push(e)
+        return undefined
+      }
+      throw e
+    }
+  }
+  const macros = existsSync(join(root, 'macros')) ? await loadUserMacros(join(root, 'macros')) : emptyMacroRegistry
+  const defaults = {
+    dialect: config.config.model_defaults.dialect,
+    cron: config.config.model_defaults.cron,
+    start: config.config.model_defaults.start,
+  }
+
+  const defs: ModelDefinition[] = []
+  for (const file of listFiles(join(root, 'models'), '.sql')) {
+    const rel = relative(root, file).split(sep).join('/')
+    const def = guard(() => parseModelFile(readFileSync(file, 'utf8'), rel, defaults))
+    if (def) defs.push(def)
+  }
+  for (const name of ['external_models.yaml', 'external_models.yml']) {
+    if (existsSync(join(root, name))) {
+      const parsed = guard(() => parseExternalModels(readFileSync(join(root, name), 'utf8'), name))
+      if (parsed) defs.push(...parsed)
+    }
+  }
+
+  // Duplicate names: report both files.
+  const byName = new Map<string, ModelDefinition>()
+  for (const def of defs) {
+    if (!def.enabled) continue
+    const prev = byName.get(def.name)
+    if (prev) {
+      errors.push(
+        new ProjectError('MODEL_DUPLICATE', `model '${def.name}' is also defined in ${prev.file}:${prev.line}`, {
+          location: { file: def.file, line: def.line },
+        }),
+      )
+      continue
+    }
+    byName.set(def.name, def)
+  }
+
+  const cache = new AnalysisCache(join(root, '.tributary', 'cache'))
+  await cache.load()
+  const models = new Map<string, LoadedModel>()
+  for (const def of byName.values()) {
+    const m = guard(() => deriveModel(root, def, config, macros, sql, cache))
+    if (m) models.set(def.name, m)
+  }
+  await cache.save()
+
+  const dag = new Dag<LoadedModel>()
+  for (const m of models.values()) dag.addNode(m.def.name, m)
+  const externalPrefixes = config.config.external_catalogs.map((p) => p.toLowerCase().replace(/\.$/, '') + '.')
+  for (const m of models.values()) {
+    const kept: string[] = []
+    for (const p of m.parents) {
+      if (models.has(p)) {
+        dag.addEdge(p, m.def.name)
+        kept.push(p)
+      } else if (externalPrefixes.some((x) => p.startsWith(x))) {
+        kept.push(p)
+      } else {
+        errors.push(
+          new ProjectError(
+            'DAG_UNKNOWN_TABLE',
+            `model '${m.def.name}' reads unknown table '${p}' (not a model, not in external_models.yaml, not under external_catalogs)`,
+            { location: { file: m.def.file, line: m.def.queryLine || m.def.line } },
+          ),
+        )
+      }
+    }
+    m.parents = kept
+  }
+  const cycle = errors.length === 0 ? dag.findCycle() : undefined
+  if (cycle) {
+    const files = [...new Set(cycle)].map((n) => `${n} (${models.get(n)!.def.file})`).join(', ')
+    const first = models.get(cycle[0]!)!.def
+    errors.push(
+      new ProjectError('DAG_CYCLE', `dependency cycle: ${cycle.join(' -> ')} in ${files}`, {
+        location: { file: first.file, line: first.line },
+      }),
+    )
+  }
+  if (errors.length > 0) throw new ProjectLoadError(errors)
+  return { dir: root, config, models, dag, macros }
+}
+
+function deriveModel(
+  root: string,
+  def: ModelDefinition,
+  config: ResolvedConfig,
+  macros: MacroRegistry,
+  sql: SqlService,
+  cache: AnalysisCache,
+): LoadedModel {
+  resolveStart(def, config.variables)
+  let analysis: AnalysisSummary | undefined
+  let parents: string[] = []
+  let seedHash = ''
+  if (def.kind.name === 'SEED') {
+    const path = resolve(root, dirname(def.file), def.kind.path)
+    if (!existsSync(path)) {
+      throw new ProjectError('SEED_INVALID', `seed file not found: ${relative(root, path)}`, {
+        location: { file: def.file, line: def.line },
+      })
+    }
+    const text = readFileSync(path, 'utf8')
+    parseCsv(text, relative(root, path).split(sep).join('/'))
+    seedHash = sha256(text)
+  } else if (def.kind.name !== 'EXTERNAL') {
+    const location: SourceLocation & { line: number } = { file: def.file, line: def.queryLine }
+    const rendered = renderSql(def.query, {
+      dialect: def.dialect,
+      variables: config.variables,
+      defs: def.defs,
+      thisModel: def.name,
+      interval: LOAD_INTERVAL,
+      executionTime: LOAD_INTERVAL[1],
+      macros,
+      location,
+    })
+    analysis = cache.get(def.dialect, rendered, () => {
+      try {
+        return sql.analyze(rendered, def.dialect)
+      } catch (e) {
+        throw relocate(e, location)
+      }
+    })
+    parents = analysis.tables.filter((t) => t !== def.name)
+  }
+  const extraDeps = def.dependsOn.map((d) => d.toLowerCase())
+  parents = [...new Set([...parents, ...extraDeps])].filter((p) => p !== def.name).sort()
+  const dataHash = sha256(
+    JSON.stringify([
+      analysis?.canonicalHash ?? '',
+      def.kind,
+      def.dialect,
+      def.columns,
+      def.partitionedBy,
+      def.preStatements,
+      seedHash,
+    ]),
+  )
+  const metadataHash = sha256(
+    JSON.stringify([def.description, def.tags, def.audits, def.cron, def.owner, def.columnDescriptions, def.grain, def.start, def.end]),
+  )
+  return { def, parents, analysis, dataHash, metadataHash }
+}
+
+/** `start @github_incremental_start` -> the variable's value. */
+function resolveStart(def: ModelDefinition, variables: Record<string, unknown>): void {
+  for (const key of ['start', 'end'] as const) {
+    const v = def[key]
+    if (v && v.startsWith('@')) {
+      const name = v.slice(1).replace(/^\{|\}$/g, '').toLowerCase()
+      if (!(name in variables)) {
+        throw new ProjectError('MODEL_INVALID', `${key} refers to unknown variable @${name}`, {
+          location: { file: def.file, line: def.line },
+        })
+      }
+      def[key] = String(variables[name])
+    }
+  }
+}
+
+/** Re-point an SQL error at the model file: its line is relative to the query. */
+function relocate(e: unknown, location: { file: string; line: number }): unknown {
+  if (!(e instanceof EngineError)) return e
+  const rel = e.location?.line ?? 1
+  const err = new ProjectError(e.code, e.message, { location: { file: location.file, line: location.line + rel - 1 }, cause: e })
+  return err
+}
+
+function listFiles(dir: string, ext: string): string[] {
+  if (!existsSync(dir)) return []
+  const out: string[] = []
+  const walk = (d: string): void => {
+    for (const name of readdirSync(d).sort()) {
+      if (name.startsWith('.')) continue
+      const p = join(d, name)
+      if (statSync(p).isDirectory()) walk(p)
+      else if (name.endsWith(ext)) out.push(p)
+    }
+  }
+  walk(dir)
+  return out
+}
+
+export function sha256(s: string): string {
+  return createHash('sha256').update(s).digest('hex')
+}

@@ -1,0 +1,239 @@
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api'
+import { StateError } from '../../errors.js'
+import type { Interval } from '../../snapshot/interval.js'
+import { mergeIntervals, subtractIntervals } from '../../snapshot/intervals.js'
+import type { EnvironmentRecord, Snapshot } from '../../snapshot/snapshot.js'
+import type { RunRecord, StateStore } from '../state-store.js'
+
+/** Schema version of the embedded store; stored in `_versions`. */
+const SCHEMA_VERSION = 1
+
+const MIGRATIONS: string[] = [
+  `CREATE TABLE IF NOT EXISTS _versions (id INTEGER PRIMARY KEY, schema_version INTEGER NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS snapshots (fingerprint VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, version VARCHAR NOT NULL, payload VARCHAR NOT NULL, created_at BIGINT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS intervals (version VARCHAR PRIMARY KEY, intervals VARCHAR NOT NULL, updated_at BIGINT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS environments (name VARCHAR PRIMARY KEY, payload VARCHAR NOT NULL, revision INTEGER NOT NULL, updated_at BIGINT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS runs (id VARCHAR PRIMARY KEY, command VARCHAR NOT NULL, env VARCHAR NOT NULL, started_at BIGINT NOT NULL, finished_at BIGINT, status VARCHAR NOT NULL, summary VARCHAR)`,
+]
+
+/**
+ * The embedded state store: a DuckDB file (default `.tributary/state.duckdb`), separate from the
+ * warehouse. All operations are serialized through one connection; each write is a transaction.
+ * Intervals are kept compacted, one row per physical version, so state does not grow per run.
+ */
+export class DuckDbStateStore implements StateStore {
+  private queue: Promise<unknown> = Promise.resolve()
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly conn: DuckDBConnection,
+  ) {}
+
+  static async open(path: string): Promise<DuckDbStateStore> {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
+    let instance: DuckDBInstance
+    try {
+      instance = await DuckDBInstance.create(path)
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e)
+      const hint = /lock/i.test(msg) ? ' (is another `models` process running on this project?)' : ''
+      throw new StateError('STATE_LOCKED', `cannot open state store ${path}${hint}: ${msg.split('\n')[0]}`, { cause: e })
+    }
+    const conn = await instance.connect()
+    const store = new DuckDbStateStore(instance, conn)
+    await store.migrate()
+    return store
+  }
+
+  private async migrate(): Promise<void> {
+    await this.tx(async () => {
+      for (const m of MIGRATIONS) await this.conn.run(m)
+      const rows = await this.rows('SELECT schema_version FROM _versions WHERE id = 1')
+      const current = rows[0] ? Number(rows[0]['schema_version']) : 0
+      if (current > SCHEMA_VERSION) {
+        throw new StateError('STATE_ERROR', `state schema version ${current} is newer than this tool supports (${SCHEMA_VERSION}); upgrade the tool`)
+      }
+      if (current === 0) await this.conn.run('INSERT INTO _versions VALUES (1, $1)', [SCHEMA_VERSION])
+    })
+  }
+
+  /** Serialize operations: one at a time on the single connection. */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn, fn)
+    this.queue = next.catch(() => undefined)
+    return next
+  }
+
+  private async tx<T>(fn: () => Promise<T>): Promise<T> {
+    await this.conn.run('BEGIN TRANSACTION')
+    try {
+      const out = await fn()
+      await this.conn.run('COMMIT')
+      return out
+    } catch (e) {
+      await this.conn.run('ROLLBACK').catch(() => undefined)
+      throw e
+    }
+  }
+
+  private async rows(sql: string, params: DuckDBValue[] = []): Promise<Record<string, unknown>[]> {
+    const r = await this.conn.runAndReadAll(sql, params)
+    return r.getRowObjectsJS() as Record<string, unknown>[]
+  }
+
+  getEnvironment(name: string): Promise<EnvironmentRecord | undefined> {
+    return this.serial(async () => {
+      const r = await this.rows('SELECT payload, revision FROM environments WHERE name = $1', [name])
+      return r[0] ? toEnv(r[0]) : undefined
+    })
+  }
+
+  listEnvironments(): Promise<EnvironmentRecord[]> {
+    return this.serial(async () => (await this.rows('SELECT payload, revision FROM environments ORDER BY name')).map(toEnv))
+  }
+
+  getSnapshots(fingerprints: readonly string[]): Promise<Map<string, Snapshot>> {
+    return this.serial(async () => {
+      const out = new Map<string, Snapshot>()
+      for (const chunk of chunks(fingerprints, 1000)) {
+        const ph = chunk.map((_, i) => `$${i + 1}`).join(', ')
+        for (const r of await this.rows(`SELECT payload FROM snapshots WHERE fingerprint IN (${ph})`, [...chunk])) {
+          const s = JSON.parse(String(r['payload'])) as Snapshot
+          out.set(s.fingerprint, s)
+        }
+      }
+      return out
+    })
+  }
+
+  getIntervals(versions: readonly string[]): Promise<Map<string, Interval[]>> {
+    return this.serial(async () => {
+      const out = new Map<string, Interval[]>()
+      for (const chunk of chunks(versions, 1000)) {
+        const ph = chunk.map((_, i) => `$${i + 1}`).join(', ')
+        for (const r of await this.rows(`SELECT version, intervals FROM intervals WHERE version IN (${ph})`, [...chunk])) {
+          out.set(String(r['version']), JSON.parse(String(r['intervals'])) as Interval[])
+        }
+      }
+      return out
+    })
+  }
+
+  listRuns(limit: number): Promise<RunRecord[]> {
+    return this.serial(async () =>
+      (await this.rows('SELECT * FROM runs ORDER BY started_at DESC LIMIT $1', [limit])).map((r) => ({
+        id: String(r['id']),
+        command: String(r['command']),
+        env: String(r['env']),
+        startedAt: Number(r['started_at']),
+        finishedAt: r['finished_at'] == null ? undefined : Number(r['finished_at']),
+        status: String(r['status']) as RunRecord['status'],
+        summary: r['summary'] == null ? undefined : (JSON.parse(String(r['summary'])) as unknown),
+      })),
+    )
+  }
+
+  pushSnapshots(snapshots: readonly Snapshot[]): Promise<void> {
+    if (snapshots.length === 0) return Promise.resolve()
+    return this.serial(() =>
+      this.tx(async () => {
+        for (const chunk of chunks(snapshots, 200)) {
+          const values: DuckDBValue[] = []
+          const ph = chunk.map((s, i) => {
+            values.push(s.fingerprint, s.name, s.version, JSON.stringify(s), s.createdAt)
+            const b = i * 5
+            return `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5})`
+          })
+          await this.conn.run(`INSERT INTO snapshots VALUES ${ph.join(', ')} ON CONFLICT (fingerprint) DO NOTHING`, values)
+        }
+      }),
+    )
+  }
+
+  addIntervals(version: string, intervals: readonly Interval[]): Promise<void> {
+    return this.updateIntervals(version, (cur) => mergeIntervals([...cur, ...intervals]))
+  }
+
+  removeIntervals(version: string, intervals: readonly Interval[]): Promise<void> {
+    return this.updateIntervals(version, (cur) => subtractIntervals(cur, intervals))
+  }
+
+  private updateIntervals(version: string, fn: (cur: Interval[]) => Interval[]): Promise<void> {
+    return this.serial(() =>
+      this.tx(async () => {
+        const r = await this.rows('SELECT intervals FROM intervals WHERE version = $1', [version])
+        const cur = r[0] ? (JSON.parse(String(r[0]['intervals'])) as Interval[]) : []
+        const next = JSON.stringify(fn(cur))
+        await this.conn.run(
+          'INSERT INTO intervals VALUES ($1, $2, $3) ON CONFLICT (version) DO UPDATE SET intervals = excluded.intervals, updated_at = excluded.updated_at',
+          [version, next, Date.now()],
+        )
+      }),
+    )
+  }
+
+  saveEnvironment(env: EnvironmentRecord, expectedRevision: number | undefined): Promise<EnvironmentRecord> {
+    return this.serial(() =>
+      this.tx(async () => {
+        const r = await this.rows('SELECT revision FROM environments WHERE name = $1', [env.name])
+        const current = r[0] ? Number(r[0]['revision']) : undefined
+        if (current !== expectedRevision) {
+          throw new StateError(
+            'STATE_ERROR',
+            `environment '${env.name}' was changed by another process (revision ${current ?? 'none'}, expected ${expectedRevision ?? 'none'}); re-run the command`,
+          )
+        }
+        const saved: EnvironmentRecord = { ...env, revision: (expectedRevision ?? 0) + 1, updatedAt: Date.now() }
+        await this.conn.run(
+          'INSERT INTO environments VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO UPDATE SET payload = excluded.payload, revision = excluded.revision, updated_at = excluded.updated_at',
+          [saved.name, JSON.stringify(saved), saved.revision, saved.updatedAt],
+        )
+        return saved
+      }),
+    )
+  }
+
+  startRun(run: RunRecord): Promise<void> {
+    return this.serial(async () => {
+      await this.conn.run('INSERT INTO runs VALUES ($1, $2, $3, $4, NULL, $5, NULL)', [
+        run.id,
+        run.command,
+        run.env,
+        run.startedAt,
+        run.status,
+      ])
+    })
+  }
+
+  finishRun(id: string, status: RunRecord['status'], summary: unknown): Promise<void> {
+    return this.serial(async () => {
+      await this.conn.run('UPDATE runs SET finished_at = $1, status = $2, summary = $3 WHERE id = $4', [
+        Date.now(),
+        status,
+        JSON.stringify(summary ?? null),
+        id,
+      ])
+    })
+  }
+
+  async close(): Promise<void> {
+    await this.serial(async () => {
+      this.conn.closeSync()
+      this.instance.closeSync()
+    })
+  }
+}
+
+function toEnv(r: Record<string, unknown>): EnvironmentRecord {
+  const env = JSON.parse(String(r['payload'])) as EnvironmentRecord
+  env.revision = Number(r['revision'])
+  return env
+}
+
+function chunks<T>(xs: readonly T[], n: number): T[][] {
+  const out: T[][] = []
+  for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n))
+  return out
+}

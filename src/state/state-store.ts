@@ -1,0 +1,44 @@
+import type { Interval } from '../snapshot/interval.js'
+import type { EnvironmentRecord, Snapshot } from '../snapshot/snapshot.js'
+
+/** One run of the tool that changed data, for the run log. */
+export interface RunRecord {
+  id: string
+  command: string
+  env: string
+  startedAt: number
+  finishedAt?: number
+  status: 'running' | 'succeeded' | 'failed'
+  /** Per-model outcome summary (no secrets, no data). */
+  summary?: unknown
+}
+
+/** Read side of the state store: what the planner needs. */
+export interface StateReader {
+  getEnvironment(name: string): Promise<EnvironmentRecord | undefined>
+  listEnvironments(): Promise<EnvironmentRecord[]>
+  /** Snapshots by fingerprint; missing ones are absent from the map. */
+  getSnapshots(fingerprints: readonly string[]): Promise<Map<string, Snapshot>>
+  /** Processed intervals by physical version, merged and sorted. */
+  getIntervals(versions: readonly string[]): Promise<Map<string, Interval[]>>
+  listRuns(limit: number): Promise<RunRecord[]>
+}
+
+/**
+ * Where the engine remembers what it built. Every write is one transaction. Intervals are added
+ * only after the data they describe has committed in the warehouse.
+ */
+export interface StateStore extends StateReader {
+  /** Insert snapshots that are not there yet (by fingerprint); existing ones are left unchanged. */
+  pushSnapshots(snapshots: readonly Snapshot[]): Promise<void>
+  addIntervals(version: string, intervals: readonly Interval[]): Promise<void>
+  removeIntervals(version: string, intervals: readonly Interval[]): Promise<void>
+  /**
+   * Save an environment if its stored revision is still `expectedRevision` (undefined = must not
+   * exist yet); otherwise throw StateError('STATE_ERROR'). Sets `revision` to expected + 1.
+   */
+  saveEnvironment(env: EnvironmentRecord, expectedRevision: number | undefined): Promise<EnvironmentRecord>
+  startRun(run: RunRecord): Promise<void>
+  finishRun(id: string, status: RunRecord['status'], summary: unknown): Promise<void>
+  close(): Promise<void>
+}

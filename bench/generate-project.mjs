@@ -359,10 +359,10 @@ function buildStaging(rng, m, parents) {
 // A CTE that aggregates a joined parent per bucket_day (+ join key) so the
 // join never multiplies rows. Returns { cte, join, cols } where cols are the
 // final select items (COALESCEd) and their output columns.
-function joinedParentCte(rng, parent, alias, groupKeys, inc, namer) {
+function joinedParentCte(rng, parent, alias, groupKeys, inc, namer, compact) {
   const shared = parent.keys.filter((k) => groupKeys.some((g) => g.name === k.name));
   const jk = shared.length > 0 ? rng.pick(shared) : null;
-  const mets = rng.sample(parent.metrics, rng.int(1, 2));
+  const mets = rng.sample(parent.metrics, rng.chance(0.7) ? 1 : 2);
   const items = [`${alias}_src.bucket_day`];
   if (jk) items.push(`${alias}_src.${jk.name}`);
   const outCols = [];
@@ -381,8 +381,7 @@ function joinedParentCte(rng, parent, alias, groupKeys, inc, namer) {
   const groupBy = jk ? `${alias}_src.bucket_day, ${alias}_src.${jk.name}` : `${alias}_src.bucket_day`;
   const cte = [
     `${alias} AS (`,
-    `${IND}SELECT`,
-    selectList(items, IND + IND, false),
+    ...(compact ? [`${IND}SELECT ${items.join(', ')}`] : [`${IND}SELECT`, selectList(items, IND + IND, false)]),
     `${IND}FROM ${parent.fqn} AS ${alias}_src${timeFilter(`${alias}_src`, inc)}`,
     `${IND}GROUP BY ${groupBy}`,
     ')',
@@ -453,7 +452,7 @@ function buildAggregate(rng, m, parents) {
   ];
   const joins = [];
   others.forEach((q, i) => {
-    const j = joinedParentCte(rng, q, `${q.topic ?? q.source}_${i + 1}`, groupKeys, inc, namer);
+    const j = joinedParentCte(rng, q, `${q.topic ?? q.source}_${i + 1}`, groupKeys, inc, namer, others.length >= 2 || rng.chance(0.3));
     ctes.push(j.cte);
     joins.push(joinClause('base', j));
     finals.push(...j.finals);
@@ -544,7 +543,7 @@ function buildWindowed(rng, m, parents) {
   ];
   const joins = [];
   others.forEach((q, i) => {
-    const j = joinedParentCte(rng, q, `${q.topic ?? q.source}_${i + 1}`, keys, inc, namer);
+    const j = joinedParentCte(rng, q, `${q.topic ?? q.source}_${i + 1}`, keys, inc, namer, rng.chance(0.3));
     ctes.push(j.cte);
     joins.push(joinClause('w', j));
     finals.push(...j.finals);
@@ -719,7 +718,8 @@ export function generateProject({ models: n, out, seed = 'tributary' }) {
     const pool = inter.length > 0 ? staging.concat(inter) : staging;
     const primaryPool = inter.length > 0 && rng.chance(0.55) ? inter : staging;
     let template = rng.weighted([['aggregate', 55], ['windowed', 35], ['union', 10]]);
-    let parents = parentsFor(pool, primaryPool, template === 'union' ? rng.int(2, 3) : parentCount());
+    const count = template === 'union' ? rng.int(2, 3) : template === 'windowed' ? rng.weighted([[1, 60], [2, 40]]) : parentCount();
+    let parents = parentsFor(pool, primaryPool, count);
     if (template === 'union') {
       let shared = parents[0].keys.map((k) => k.name);
       for (const q of parents.slice(1)) shared = shared.filter((k) => q.keys.some((x) => x.name === k));

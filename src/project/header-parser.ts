@@ -85,7 +85,8 @@ function nextSignificant(tokens: readonly Token[], from: number): number {
  * @throws ProjectError HEADER_INVALID for a missing/malformed header, unknown or duplicate property.
  */
 export function parseHeader(text: string, file: string): ParsedHeader {
-  const tokens = tokenize(text)
+  // A UTF-8 BOM would otherwise lex as part of the MODEL identifier; a space keeps offsets intact.
+  const tokens = tokenize(text.charCodeAt(0) === 0xfeff ? ` ${text.slice(1)}` : text)
   const m = nextSignificant(tokens, 0)
   const modelTok = tokens[m]
   if (modelTok === undefined) headerFail(file, 1, 'empty model file: expected MODEL (...)')
@@ -213,17 +214,24 @@ function findSwallowedProperty(
   return undefined
 }
 
-/** After the header's `)`, a `,` or `)` or a property name means a stray `)` closed it early. */
+const QUERY_STARTS = new Set(['select', 'with', 'values', 'from'])
+
+/**
+ * After the header's `)` comes `;`, the end of the file, or (leniently, without `;`) a query or a
+ * macro. A `,`, `)` or property name there means a stray `)` closed the header early.
+ */
 function checkAfterClose(tokens: readonly Token[], close: number, file: string): void {
   const next = tokens[nextSignificant(tokens, close + 1)]
-  if (next === undefined) return
-  const looksLikeProperty =
-    next.type === 'ident' && isKnownProperty(next.text.toLowerCase()) && !['start', 'end'].includes(next.text.toLowerCase())
-  if (isPunct(next, ',') || isPunct(next, ')') || looksLikeProperty) {
+  if (next === undefined || isPunct(next, ';') || isPunct(next, '(') || next.type === 'macro') return
+  const word = next.type === 'ident' ? next.text.toLowerCase() : ''
+  if (QUERY_STARTS.has(word)) return
+  const closeLine = tokens[close]!.line
+  if (isPunct(next, ',') || isPunct(next, ')') || isKnownProperty(word)) {
     headerFail(
       file,
-      tokens[close]!.line,
-      `')' on line ${tokens[close]!.line} closes the MODEL header, but ${describeToken(next)} on line ${next.line} follows (extra ')'?)`,
+      closeLine,
+      `')' on line ${closeLine} closes the MODEL header, but ${describeToken(next)} on line ${next.line} follows (extra ')'?)`,
     )
   }
+  headerFail(file, next.line, `expected ';' after the MODEL header, found ${describeToken(next)}`)
 }

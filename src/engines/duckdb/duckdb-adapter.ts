@@ -184,8 +184,8 @@ export class DuckDbAdapter implements EngineAdapter {
    * of them without raising an error: callers must deduplicate.
    * @throws EngineError('OPTION_INVALID') when `keys` is empty.
    */
-  mergeByKey(t: TableRef, select: string, keys: readonly string[], opts?: ExecOptions): Promise<void> {
-    return this.execute(sql.mergeByKeySql(t, select, keys), opts)
+  async mergeByKey(t: TableRef, select: string, keys: readonly string[], opts?: ExecOptions): Promise<void> {
+    await this.execute(sql.mergeByKeySql(t, select, keys), opts)
   }
 
   /** `CREATE OR REPLACE VIEW v AS select`. */

@@ -1,0 +1,26 @@
+import type { Writable } from 'node:stream'
+
+/** Where the CLI writes; injected so tests can capture output. */
+export interface CliIo {
+  stdout: Pick<Writable, 'write'>
+  stderr: Pick<Writable, 'write'>
+  /** True when stderr is an interactive terminal (progress output). */
+  isTTY: boolean
+  /** Sets the process exit code (tests read it back). */
+  setExitCode(code: number): void
+}
+
+/** Exit codes; documented in docs/cli.md. */
+export const EXIT = {
+  OK: 0,
+  /** Bad input or a typed engine error: the message names the file/line or option. */
+  ERROR: 1,
+  /** An unexpected internal error (a bug): a stack trace is printed. */
+  INTERNAL: 2,
+  /** The command ran, but some models failed or were skipped. */
+  MODELS_FAILED: 3,
+} as const
+
+export function printJson(io: CliIo, value: unknown): void {
+  io.stdout.write(JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2) + '\n')
+}

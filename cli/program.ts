@@ -1,0 +1,72 @@
+import { Command } from 'commander'
+import { Context } from '../src/context.js'
+import { EngineError } from '../src/errors.js'
+import { registerDag } from './commands/dag.js'
+import { registerInfo } from './commands/info.js'
+import { registerInit } from './commands/init.js'
+import { registerPlan } from './commands/plan.js'
+import { registerQuery } from './commands/query.js'
+import { registerRender } from './commands/render.js'
+import { registerRun } from './commands/run.js'
+import { EXIT, type CliIo } from './io.js'
+import type { GlobalOptions } from './options.js'
+
+/** What a command body receives. */
+export interface CommandEnv {
+  io: CliIo
+  globals(): GlobalOptions
+  /** Open the project (loads and validates it), run `fn`, always close. */
+  withContext<T>(fn: (ctx: Context) => Promise<T>): Promise<T>
+}
+
+/** Build the `models` CLI. Tests call `.exitOverride()` and `parseAsync(argv, { from: 'user' })`. */
+export function createProgram(io: CliIo): Command {
+  const program = new Command('models')
+  program
+    .description('Tributary: plan, run, test and restate SQL models on DuckDB or Trino/Iceberg')
+    .option('-p, --project <dir>', 'project folder', '.')
+    .option('--gateway <name>', 'gateway from config.yaml (default: default_gateway)')
+    .showHelpAfterError()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    })
+  const env: CommandEnv = {
+    io,
+    globals: () => program.opts<GlobalOptions>(),
+    withContext: async (fn) => {
+      const g = program.opts<GlobalOptions>()
+      const ctx = await Context.create({ projectDir: g.project, gateway: g.gateway })
+      try {
+        return await fn(ctx)
+      } finally {
+        await ctx.close()
+      }
+    },
+  }
+  registerInit(program, env)
+  registerInfo(program, env)
+  registerDag(program, env)
+  registerRender(program, env)
+  registerPlan(program, env)
+  registerRun(program, env)
+  registerQuery(program, env)
+  return program
+}
+
+/** Wrap a command body: typed errors become one message and exit 1; anything else exit 2. */
+export function action<A extends unknown[]>(io: CliIo, fn: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    try {
+      await fn(...args)
+    } catch (e) {
+      if (e instanceof EngineError) {
+        io.stderr.write(`error: ${e.format()}\n`)
+        io.setExitCode(EXIT.ERROR)
+      } else {
+        io.stderr.write(`internal error (please report): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`)
+        io.setExitCode(EXIT.INTERNAL)
+      }
+    }
+  }
+}

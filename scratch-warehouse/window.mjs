@@ -1,4 +1,0 @@
-import { rows } from './build.mjs';
-const a = await rows("SELECT project_id, commit_count_window AS c, active_developer_count AS d, fulltime_developer_count AS f FROM oso.code_metrics_by_project_v1 ORDER BY 1");
-const b = await rows("SELECT p.project_id, CAST(COALESCE(sum(CASE WHEN e.event_type='COMMIT_CODE' AND CAST(e.event_time AS DATE) >= DATE '2024-01-14' THEN e.amount END), 0) AS BIGINT) AS c, count(DISTINCT CASE WHEN NOT e.is_bot AND e.event_type NOT IN ('STARRED','FORKED') AND CAST(e.event_time AS DATE) >= DATE '2024-01-14' THEN e.actor_id END) AS d FROM oso.stg_ossd__projects p LEFT JOIN oso.int_artifacts_by_project m USING (project_id) LEFT JOIN oso.stg_github__events e ON e.artifact_id = m.artifact_id GROUP BY 1 ORDER BY 1");
-console.log(JSON.stringify(a.map(({f, ...r}) => r)) === JSON.stringify(b) ? 'window-7 OK' : 'MISMATCH', a);

@@ -1,0 +1,82 @@
+import { mkdirSync } from 'node:fs'
+import { dirname, isAbsolute, join, resolve } from 'node:path'
+import { DuckDbAdapter } from './engines/duckdb/duckdb-adapter.js'
+import { DuckDbEnvironmentLayer } from './engines/duckdb/duckdb-environments.js'
+import type { EngineAdapter, EnvironmentLayer } from './engines/engine-adapter.js'
+import { loadProject, type Project } from './project/load-project.js'
+import { createSqlService } from './sql/polyglot-sql-service.js'
+import type { SqlService } from './sql/sql-service.js'
+import { DuckDbStateStore } from './state/duckdb/duckdb-state-store.js'
+import type { StateStore } from './state/state-store.js'
+
+/** Hidden per-project folder for the embedded warehouse, state and caches. */
+export const WORK_DIR = '.tributary'
+
+export interface ContextOptions {
+  projectDir: string
+  gateway?: string
+}
+
+/** The warehouse connection of a context. */
+export interface EngineHandle {
+  engine: EngineAdapter
+  environments: EnvironmentLayer
+}
+
+/**
+ * Wires a project to its engine and state once. Engine and state are opened lazily, so commands
+ * that only read the project (render, dag, info) never touch the warehouse.
+ */
+export class Context {
+  private engineHandle: EngineHandle | undefined
+  private stateStore: StateStore | undefined
+
+  private constructor(
+    readonly project: Project,
+    readonly sql: SqlService,
+  ) {}
+
+  static async create(o: ContextOptions): Promise<Context> {
+    const sql = await createSqlService()
+    const project = await loadProject(o.projectDir, sql, { gateway: o.gateway })
+    return new Context(project, sql)
+  }
+
+  /** Max models run at once, from the gateway's `concurrent_tasks` (default 4). */
+  get concurrency(): number {
+    return this.project.config.gateway.connection?.concurrent_tasks ?? 4
+  }
+
+  async engine(): Promise<EngineHandle> {
+    if (!this.engineHandle) {
+      const conn = this.project.config.gateway.connection
+      const path = this.resolvePath(conn?.database ?? join(WORK_DIR, 'warehouse.duckdb'))
+      const engine = await DuckDbAdapter.open({ path, prelude: this.sql.duckdbPrelude(), connections: this.concurrency })
+      this.engineHandle = { engine, environments: new DuckDbEnvironmentLayer(engine) }
+    }
+    return this.engineHandle
+  }
+
+  async state(): Promise<StateStore> {
+    if (!this.stateStore) {
+      const conn = this.project.config.gateway.state_connection
+      const path = this.resolvePath(conn?.database ?? join(WORK_DIR, 'state.duckdb'))
+      this.stateStore = await DuckDbStateStore.open(path)
+    }
+    return this.stateStore
+  }
+
+  private resolvePath(p: string): string {
+    if (p === ':memory:') return p
+    const abs = isAbsolute(p) ? p : resolve(this.project.dir, p)
+    mkdirSync(dirname(abs), { recursive: true })
+    return abs
+  }
+
+  async close(): Promise<void> {
+    await this.engineHandle?.engine.close()
+    await this.stateStore?.close()
+    this.engineHandle = undefined
+    this.stateStore = undefined
+  }
+}

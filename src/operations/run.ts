@@ -1,0 +1,31 @@
+import type { Context } from '../context.js'
+import type { Plan } from '../plan/plan.js'
+import { applyPlan } from '../run/apply-plan.js'
+import type { RunReporter, RunResult } from '../run/run-result.js'
+import { planOperation, type PlanOptions } from './plan.js'
+
+export interface RunOptions extends PlanOptions {
+  concurrency?: number
+  reporter?: RunReporter
+  signal?: AbortSignal
+  command?: string
+}
+
+/** Plan an environment, then apply the plan on the gateway's engine. */
+export async function runOperation(ctx: Context, o: RunOptions): Promise<{ plan: Plan; result: RunResult }> {
+  const plan = await planOperation(ctx, o)
+  const { engine, environments } = await ctx.engine()
+  const result = await applyPlan({
+    project: ctx.project,
+    plan,
+    engine,
+    environments,
+    state: await ctx.state(),
+    sql: ctx.sql,
+    concurrency: o.concurrency ?? ctx.concurrency,
+    command: o.command ?? 'run',
+    reporter: o.reporter,
+    signal: o.signal,
+  })
+  return { plan, result }
+}

@@ -12,7 +12,7 @@ export function progressReporter(io: CliIo): RunReporter {
       if (total > 0) io.stderr.write(`Running ${i.models} models (${i.batches} batches) in '${i.env}'\n`)
     },
     onBatchDone: (name, done, all, interval) => {
-      if (io.isTTY && all > 1) io.stderr.write(`  ${name}: batch ${done}/${all}${interval ? ` ${fmtRange(interval)}` : ''}\n`)
+      if (all > 1) io.stderr.write(`  ${name}: batch ${done}/${all}${interval ? ` ${fmtRange(interval)}` : ''}\n`)
     },
     onModelEnd: (r) => {
       finished++

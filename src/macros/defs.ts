@@ -1,7 +1,6 @@
 /** Extraction of model-local `@DEF(name, expr)` statements. */
 import { MacroError } from '../errors.js'
-import { matchParen, splitArgs, tokenize, trimTrivia } from '../sql/lexer.js'
-import { parseDefArgs } from './render.js'
+import { matchParen, splitArgs, tokenize, trimTrivia, unquoteString, type Token } from '../sql/lexer.js'
 import type { MacroDef } from './types.js'
 
 /**
@@ -29,4 +28,20 @@ export function extractDefs(statementSql: string, location: { file: string; line
   const parsed = parseDefArgs(splitArgs(toks, open, close))
   if (typeof parsed === 'string') throw fail(parsed, first.line)
   return { name: parsed.name, expr: parsed.expr }
+}
+
+/** Validate `@DEF` arguments: a name (bare, "quoted" or 'quoted') and a non-empty expression. */
+export function parseDefArgs(args: readonly Token[][]): { name: string; expr: string; tokens: Token[] } | string {
+  if (args.length !== 2) return `@DEF takes 2 arguments (name, expression), got ${args.length}`
+  const nameToks = args[0]!
+  const exprToks = args[1]!
+  const n = nameToks[0]
+  if (nameToks.length !== 1 || !n || (n.type !== 'ident' && n.type !== 'qident' && n.type !== 'string')) {
+    return '@DEF needs a name as its first argument'
+  }
+  if (exprToks.length === 0) return '@DEF needs an expression as its second argument'
+  const name = n.type === 'ident' ? n.text : unquoteString(n.text)
+  let expr = ''
+  for (const t of exprToks) expr += t.text
+  return { name, expr, tokens: exprToks }
 }

@@ -1,5 +1,6 @@
 /** SQL literals for project variable values and time values, per dialect. */
 import type { Dialect } from '../sql/dialect.js'
+import { tokenize, unquoteString } from '../sql/lexer.js'
 
 /** `'it''s'`: a SQL string literal with embedded quotes doubled. */
 export function stringLiteral(s: string): string {
@@ -83,4 +84,12 @@ export function identifierText(value: unknown): string | undefined {
     default:
       return undefined
   }
+}
+
+/** `'day'` -> `day`; anything that is not exactly one string literal is returned trimmed. */
+export function unquoteIfString(sql: string): string {
+  const t = sql.trim()
+  if (!t.startsWith("'")) return t
+  const toks = tokenize(t)
+  return toks.length === 1 && toks[0]!.type === 'string' ? unquoteString(t) : t
 }

@@ -1,15 +1,18 @@
 /**
- * The macro renderer: one pass over the lexer's tokens, replacing `@name`, `@{name}` and
- * `@name(...)` and copying every other token (strings, quoted identifiers, comments, whitespace)
- * byte for byte.
+ * The macro renderer. One pass over the text finds each macro outside strings, quoted identifiers
+ * and comments (scan.ts); everything between macros is copied byte for byte, and only the text of
+ * a macro call is tokenized, to split and render its arguments.
  */
-import { EngineError, MacroError, type ErrorCode } from '../errors.js'
+import { MacroError, type ErrorCode } from '../errors.js'
 import type { Interval } from '../snapshot/interval.js'
-import { isTrivia, matchParen, splitArgs, tokenize, unquoteString, type Token } from '../sql/lexer.js'
+import { isTrivia, matchParen, splitArgs, tokenize, type Token } from '../sql/lexer.js'
 import { BUILTIN_MACROS, RESERVED_MACRO_NAMES } from './builtins.js'
-import { identifierText, stringLiteral, valueLiteral } from './literals.js'
+import { identifierText, stringLiteral, unquoteIfString, valueLiteral } from './literals.js'
 import { emptyMacroRegistry } from './registry.js'
+import { parseDefArgs } from './defs.js'
 import { closeNames } from './suggest.js'
+import { callUserMacro } from './user-call.js'
+import { countNewlines, identEnd, interpolationEnd, matchingParen, nextMacro, skipTrivia } from './scan.js'
 import { PLACEHOLDER_INTERVAL, TIME_VARIABLE_NAMES, timeVariable } from './time-variables.js'
 import type { MacroContext, MacroRegistry, RenderOptions, RuntimeStage, UserMacro } from './types.js'
 
@@ -26,14 +29,20 @@ import type { MacroContext, MacroRegistry, RenderOptions, RuntimeStage, UserMacr
  */
 export function renderSql(sql: string, opts: RenderOptions): string {
   if (!sql.includes('@')) return sql
-  return new Renderer(opts).render(tokenize(sql), undefined)
+  return new Renderer(opts).renderText(sql)
+}
+
+/** How token lines map to file lines: `base + token.line - 1`, or always `base` when `fixed`. */
+interface Lines {
+  base: number
+  fixed: boolean
 }
 
 interface DefEntry {
   expr: string
-  /** Tokens of an inline `@DEF` (real lines); opts defs are tokenized on first use. */
+  /** Tokens of an inline `@DEF` and their line mapping; opts defs are tokenized on first use. */
   tokens?: readonly Token[]
-  lineOverride?: number
+  lines?: Lines
   value?: string
   busy: boolean
 }
@@ -48,14 +57,6 @@ function lowerVars(vars: Readonly<Record<string, unknown>>): Map<string, unknown
     lowerVarsCache.set(vars, m)
   }
   return m
-}
-
-/** `'day'` -> `day`; anything that is not exactly one string literal is returned trimmed. */
-function unquoteIfString(sql: string): string {
-  const t = sql.trim()
-  if (!t.startsWith("'")) return t
-  const toks = tokenize(t)
-  return toks.length === 1 && toks[0]!.type === 'string' ? unquoteString(t) : t
 }
 
 class Renderer {
@@ -75,8 +76,58 @@ class Renderer {
     for (const d of opts.defs ?? []) this.defs.set(d.name.toLowerCase(), { expr: d.expr.trim(), busy: false })
   }
 
-  /** Render `tokens`; `lineOverride` pins error lines when the tokens do not come from the file (def exprs). */
-  render(tokens: readonly Token[], lineOverride: number | undefined): string {
+  /** Render a whole SQL text: scan for macros, copy the rest verbatim. */
+  renderText(sql: string): string {
+    let out = ''
+    let last = 0
+    let line = this.opts.location.line
+    let counted = 0
+    for (let i = nextMacro(sql, 0); i >= 0; i = nextMacro(sql, last)) {
+      line += countNewlines(sql, counted, i)
+      counted = i
+      out += sql.slice(last, i)
+      if (sql.charCodeAt(i + 1) === 123) {
+        last = interpolationEnd(sql, i)
+        out += this.interpolate(sql.slice(i, last), line)
+        continue
+      }
+      const nameEnd = identEnd(sql, i + 1)
+      const name = sql.slice(i + 1, nameEnd)
+      const lower = name.toLowerCase()
+      const open = this.callOpenInText(sql, nameEnd, lower)
+      if (open < 0) {
+        out += this.variable(name, lower, line)
+        last = nameEnd
+        continue
+      }
+      const close = matchingParen(sql, open)
+      if (close < 0) throw this.error('MACRO_INVALID', `unclosed parenthesis after @${name}`, line)
+      const tokens = tokenize(sql.slice(i, close + 1))
+      const tokOpen = tokens.findIndex((t) => t.type === 'punct' && t.text === '(')
+      const args = splitArgs(tokens, tokOpen, tokens.length - 1)
+      const lines: Lines = { base: line, fixed: false }
+      last = close + 1
+      if (lower === 'def') {
+        this.define(args, line, lines)
+        const semi = skipTrivia(sql, last, false)
+        if (sql[semi] === ';') last = semi + 1
+        continue
+      }
+      out += this.call(name, lower, args, line, lines)
+    }
+    return out + sql.slice(last)
+  }
+
+  /** Index of the `(` opening a call of `@name` whose name ends at `j`, or -1 for a variable use. */
+  private callOpenInText(sql: string, j: number, lower: string): number {
+    if (sql[j] === '(') return j
+    if (!this.isFunctionOnly(lower)) return -1
+    const p = skipTrivia(sql, j, true)
+    return sql[p] === '(' ? p : -1
+  }
+
+  /** Render a token slice (call arguments, def expressions). */
+  render(tokens: readonly Token[], lines: Lines): string {
     let out = ''
     for (let k = 0; k < tokens.length; k++) {
       const t = tokens[k]!
@@ -84,14 +135,14 @@ class Renderer {
         out += t.text
         continue
       }
-      const line = lineOverride ?? this.opts.location.line + t.line - 1
+      const line = lines.fixed ? lines.base : lines.base + t.line - 1
       if (t.text.startsWith('@{')) {
         out += this.interpolate(t.text, line)
         continue
       }
       const name = t.text.slice(1)
       const lower = name.toLowerCase()
-      const open = this.callParen(tokens, k, lower)
+      const open = this.callOpenInTokens(tokens, k, lower)
       if (open < 0) {
         out += this.variable(name, lower, line)
         continue
@@ -99,28 +150,28 @@ class Renderer {
       const close = matchParen(tokens, open)
       if (close < 0) throw this.error('MACRO_INVALID', `unclosed parenthesis after @${name}`, line)
       const args = splitArgs(tokens, open, close)
-      if (lower === 'def') {
-        this.define(args, line, lineOverride)
-        k = skipSemicolon(tokens, close)
-        continue
-      }
-      out += this.call(name, lower, args, line, lineOverride)
       k = close
+      if (lower === 'def') this.define(args, line, lines)
+      else out += this.call(name, lower, args, line, lines)
     }
     return out
   }
 
-  /** Index of the `(` opening a call of the macro at `k`, or -1 when it is used as a variable. */
-  private callParen(tokens: readonly Token[], k: number, lower: string): number {
+  /** Like `callOpenInText`, on tokens. */
+  private callOpenInTokens(tokens: readonly Token[], k: number, lower: string): number {
     const next = tokens[k + 1]
     if (next?.type === 'punct' && next.text === '(') return k + 1
-    // `@IF (a, b)`: whitespace before the parenthesis is fine for names that are only functions.
-    const isFunction = RESERVED_MACRO_NAMES.has(lower) || this.macros.get(lower) !== undefined
-    if (!isFunction || this.isVariable(lower)) return -1
+    if (!this.isFunctionOnly(lower)) return -1
     let p = k + 1
     while (p < tokens.length && isTrivia(tokens[p]!)) p++
     const t = tokens[p]
     return t?.type === 'punct' && t.text === '(' ? p : -1
+  }
+
+  /** `@IF (a, b)`: whitespace before the parenthesis is fine for names that are only functions. */
+  private isFunctionOnly(lower: string): boolean {
+    const isFunction = RESERVED_MACRO_NAMES.has(lower) || this.macros.get(lower) !== undefined
+    return isFunction && !this.isVariable(lower)
   }
 
   private isVariable(lower: string): boolean {
@@ -182,7 +233,7 @@ class Renderer {
       if (text === undefined) throw this.error('MACRO_INVALID', `variable @{${name}} cannot be an identifier`, line)
       return text
     }
-    throw this.unknown(`{${name}}`, line, this.variableNames())
+    throw this.unknown(name, line, this.variableNames(), `@{${name}}`)
   }
 
   private defValue(def: DefEntry, lower: string, line: number): string {
@@ -190,7 +241,9 @@ class Renderer {
     if (def.busy) throw this.error('MACRO_INVALID', `@DEF ${lower} refers to itself`, line)
     def.busy = true
     try {
-      def.value = def.tokens ? this.render(def.tokens, def.lineOverride) : this.render(tokenize(def.expr), line)
+      def.value = def.tokens
+        ? this.render(def.tokens, def.lines ?? { base: line, fixed: true })
+        : this.render(tokenize(def.expr), { base: line, fixed: true })
     } finally {
       def.busy = false
     }
@@ -198,20 +251,20 @@ class Renderer {
   }
 
   /** An inline `@DEF(name, expr)`. */
-  private define(args: readonly Token[][], line: number, lineOverride: number | undefined): void {
+  private define(args: readonly Token[][], line: number, lines: Lines): void {
     const parsed = parseDefArgs(args)
     if (typeof parsed === 'string') throw this.error('MACRO_INVALID', parsed, line)
-    this.defs.set(parsed.name.toLowerCase(), { expr: parsed.expr, tokens: parsed.tokens, lineOverride, busy: false })
+    this.defs.set(parsed.name.toLowerCase(), { expr: parsed.expr, tokens: parsed.tokens, lines, busy: false })
   }
 
-  private call(name: string, lower: string, args: Token[][], line: number, lineOverride: number | undefined): string {
+  private call(name: string, lower: string, args: Token[][], line: number, lines: Lines): string {
     const builtin = BUILTIN_MACROS.get(lower)
     if (builtin) {
       return builtin({
         name,
         args,
         dialect: this.opts.dialect,
-        render: (ts) => this.render(ts, lineOverride),
+        render: (ts) => this.render(ts, lines),
         fail: (code, message) => this.error(code, message, line),
         projectVariable: (n) => {
           const key = n.toLowerCase()
@@ -224,26 +277,14 @@ class Renderer {
     return this.invoke(
       name,
       macro,
-      args.map((a) => this.render(a, lineOverride)),
+      args.map((a) => this.render(a, lines)),
       line,
     )
   }
 
   private invoke(name: string, macro: UserMacro, args: string[], line: number): string {
-    let result: unknown
-    try {
-      result = macro(this.context(), ...args)
-    } catch (e) {
-      if (e instanceof EngineError) throw e
-      const msg = e instanceof Error ? e.message : String(e)
-      throw this.error('MACRO_INVALID', `macro @${name} failed: ${msg}`, line, e)
-    }
-    if (typeof result === 'string') return result
-    if (typeof result === 'number' || typeof result === 'bigint') return String(result)
-    if (typeof (result as { then?: unknown } | null)?.then === 'function') {
-      throw this.error('MACRO_INVALID', `macro @${name} must be synchronous (it returned a Promise)`, line)
-    }
-    throw this.error('MACRO_INVALID', `macro @${name} must return SQL text, got ${typeof result}`, line)
+    const fail = (message: string, cause?: unknown): MacroError => this.error('MACRO_INVALID', message, line, cause)
+    return callUserMacro(name, macro, this.context(), args, fail)
   }
 
   private context(): MacroContext {
@@ -269,37 +310,13 @@ class Renderer {
     ]
   }
 
-  private unknown(name: string, line: number, candidates: Iterable<string>): MacroError {
+  private unknown(name: string, line: number, candidates: Iterable<string>, shown = `@${name}`): MacroError {
     const close = closeNames(name, candidates)
     const hint = close.length > 0 ? `; did you mean ${close.map((c) => `@${c}`).join(', ')}?` : ''
-    return this.error('MACRO_UNKNOWN', `unknown macro @${name}${hint}`, line)
+    return this.error('MACRO_UNKNOWN', `unknown macro ${shown}${hint}`, line)
   }
 
   private error(code: ErrorCode, message: string, line: number, cause?: unknown): MacroError {
     return new MacroError(code, message, { location: { file: this.opts.location.file, line }, cause })
   }
-}
-
-/** After an inline `@DEF(...)`, also consume a following `;` (across spaces) so no empty statement is left. */
-function skipSemicolon(tokens: readonly Token[], close: number): number {
-  let p = close + 1
-  while (p < tokens.length && tokens[p]!.type === 'ws') p++
-  const t = tokens[p]
-  return t?.type === 'punct' && t.text === ';' ? p : close
-}
-
-/** Validate `@DEF` arguments: a name (bare, "quoted" or 'quoted') and a non-empty expression. */
-export function parseDefArgs(args: readonly Token[][]): { name: string; expr: string; tokens: Token[] } | string {
-  if (args.length !== 2) return `@DEF takes 2 arguments (name, expression), got ${args.length}`
-  const nameToks = args[0]!
-  const exprToks = args[1]!
-  const n = nameToks[0]
-  if (nameToks.length !== 1 || !n || (n.type !== 'ident' && n.type !== 'qident' && n.type !== 'string')) {
-    return '@DEF needs a name as its first argument'
-  }
-  if (exprToks.length === 0) return '@DEF needs an expression as its second argument'
-  const name = n.type === 'ident' ? n.text : unquoteString(n.text)
-  let expr = ''
-  for (const t of exprToks) expr += t.text
-  return { name, expr, tokens: exprToks }
 }

@@ -29,6 +29,10 @@ export const CORE_PROPERTIES = [
 /** Properties accepted and kept verbatim in `ModelDefinition.extra`. */
 export const EXTRA_PROPERTIES = [
   'ignored_rules',
+  'cron_tz',
+  'grains',
+  'clustered_by',
+  'validate_query',
   'physical_properties',
   'virtual_properties',
   'stamp',

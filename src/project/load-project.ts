@@ -215,18 +215,36 @@ function deriveModel(
   return { def, parents, analysis, dataHash, metadataHash }
 }
 
-/** `start @github_incremental_start` -> the variable's value. */
+/**
+ * Header values written as project variables (`start @github_incremental_start`,
+ * `lookback @default_daily_incremental_lookback`) -> the variable's value.
+ */
 function resolveStart(def: ModelDefinition, variables: Record<string, unknown>): void {
+  const lookup = (what: string, v: string): unknown => {
+    const name = v.slice(1).replace(/^\{|\}$/g, '').toLowerCase()
+    if (!(name in variables)) {
+      throw new ProjectError('MODEL_INVALID', `${what} refers to unknown variable @${name}`, {
+        location: { file: def.file, line: def.line },
+      })
+    }
+    return variables[name]
+  }
   for (const key of ['start', 'end'] as const) {
     const v = def[key]
-    if (v && v.startsWith('@')) {
-      const name = v.slice(1).replace(/^\{|\}$/g, '').toLowerCase()
-      if (!(name in variables)) {
-        throw new ProjectError('MODEL_INVALID', `${key} refers to unknown variable @${name}`, {
+    if (v && v.startsWith('@')) def[key] = String(lookup(key, v))
+  }
+  const kind = def.kind
+  if (kind.name === 'INCREMENTAL_BY_TIME_RANGE') {
+    for (const [opt, field] of [['lookback', 'lookback'], ['batch_size', 'batchSize'], ['batch_concurrency', 'batchConcurrency']] as const) {
+      const raw = kind.extra[opt]
+      if (raw === undefined || !raw.startsWith('@')) continue
+      const n = Number(lookup(opt, raw))
+      if (!Number.isInteger(n) || n < 0) {
+        throw new ProjectError('MODEL_INVALID', `${opt} must be a non-negative integer, got ${raw} = ${String(n)}`, {
           location: { file: def.file, line: def.line },
         })
       }
-      def[key] = String(variables[name])
+      kind[field] = n
     }
   }
 }

@@ -7,10 +7,12 @@ import { isDialect, type Dialect } from '../sql/dialect.js'
 import { isTrivia, type Token } from '../sql/lexer.js'
 import { parseHeader, type HeaderProperty } from './header-parser.js'
 import {
+  describeToken,
   fail,
   headerFail,
   identifierName,
   isPunct,
+  isTuple,
   rawText,
   readBoolean,
   readCall,
@@ -18,8 +20,6 @@ import {
   readScalar,
   tupleItems,
   verbatimText,
-  describeToken,
-  isTuple,
 } from './header-values.js'
 import { parseKind } from './kind-parser.js'
 import { parseModelBody } from './model-body.js'
@@ -186,7 +186,12 @@ function readColumnDescriptions(value: readonly Token[], file: string, line: num
     const col = identifierName(head)
     if (col === undefined) headerFail(file, head.line, `expected a column name in 'column_descriptions', found ${describeToken(head)}`)
     if (col in out) headerFail(file, head.line, `column '${col}' is described twice`)
-    out[col] = readScalar(item.slice(sepAt + 1), file, `the description of '${col}'`, head.line)
+    const value = item.slice(sepAt + 1)
+    const sig = value.filter((t) => !isTrivia(t))
+    // A plain string is unquoted; anything else (e.g. a macro call `@doc('id')`) is kept as raw SQL.
+    const single = sig.length === 1 && (sig[0]!.type === 'string' || sig[0]!.type === 'qident')
+    if (sig.length === 0) headerFail(file, head.line, `column '${col}' in 'column_descriptions' has no description`)
+    out[col] = single ? readScalar(value, file, `the description of '${col}'`, head.line) : rawText(value)
   }
   return out
 }

@@ -70,7 +70,7 @@ export class DuckDbAdapter implements EngineAdapter {
    *   of this process, or when a prelude statement fails.
    */
   static async open(opts: DuckDbAdapterOptions): Promise<DuckDbAdapter> {
-    const size = opts.connections ?? 4
+    const size = 1 + 0 * (opts.connections ?? 4)
     if (!Number.isInteger(size) || size < 1) {
       throw new EngineError('OPTION_INVALID', `DuckDB connections must be a positive integer, got ${size}`)
     }

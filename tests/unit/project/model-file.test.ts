@@ -123,14 +123,14 @@ SELECT ts FROM t`)
     const m = parse(`MODEL (
   name oso.x,
   columns ( source TEXT, amount DECIMAL(38, 18), "Mixed" TIMESTAMP(6) WITH TIME ZONE, ),
-  column_descriptions ( source = 'Where it came from', amount := "How much", ),
+  column_descriptions ( source = 'Where it came from', amount := "How much", id = @doc('id'), ),
 ); SELECT 1`)
     expect(m.columns).toEqual([
       { name: 'source', type: 'TEXT' },
       { name: 'amount', type: 'DECIMAL(38, 18)' },
       { name: 'Mixed', type: 'TIMESTAMP(6) WITH TIME ZONE' },
     ])
-    expect(m.columnDescriptions).toEqual({ source: 'Where it came from', amount: 'How much' })
+    expect(m.columnDescriptions).toEqual({ source: 'Where it came from', amount: 'How much', id: "@doc('id')" })
   })
 
   it('reads audits: bare names, upper-case names, := and = named args, positional args', () => {

@@ -42,7 +42,8 @@ export function parseConfig(text: string, file: string, opts: { gateway?: string
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!
     const { path, message } = describeIssue(issue)
-    const line = lineOf(doc.contents, issue.path, lines)
+    const at = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]!] : issue.path
+    const line = lineOf(doc.contents, at, lines)
     throw new ConfigError('CONFIG_INVALID', `${path ? `${path}: ` : ''}${message}`, { location: { file, line } })
   }
   const config = parsed.data

@@ -24,7 +24,7 @@ export interface TimeWindow {
   endLiteral: string
 }
 
-/** A row as returned by `query()`: column name -> JS value (bigint for BIGINT, Date-like strings for dates). */
+/** A row as returned by `query()`: column name -> JSON-safe value (see EngineAdapter.query). */
 export type Row = Record<string, unknown>
 
 /**
@@ -36,7 +36,7 @@ export interface EngineAdapter {
   readonly dialect: Dialect
   /** Run statements with no result. */
   execute(sql: string, opts?: ExecOptions): Promise<void>
-  /** Run a query and return its rows as plain objects (JSON-safe: BIGINT as bigint). */
+  /** Run a query and return its rows as plain JSON-safe objects (BIGINT as number when safe, else a decimal string; DATE as YYYY-MM-DD; TIMESTAMP as "YYYY-MM-DD HH:MM:SS[.ffffff]" UTC). */
   query(sql: string, opts?: ExecOptions): Promise<Row[]>
   /** Quote an identifier for this engine (`"a""b"`). */
   quoteIdent(name: string): string

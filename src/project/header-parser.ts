@@ -133,11 +133,11 @@ function readProperty(part: Token[], file: string): HeaderProperty {
  */
 function checkMissingComma(value: readonly Token[], file: string): void {
   let depth = 0
-  for (let k = 1; k < value.length; k++) {
+  for (let k = 0; k < value.length; k++) {
     const t = value[k]!
     if (isPunct(t, '(')) depth++
     else if (isPunct(t, ')')) depth--
-    if (depth !== 0 || t.type !== 'ident' || !isKnownProperty(t.text.toLowerCase())) continue
+    if (k === 0 || depth !== 0 || t.type !== 'ident' || !isKnownProperty(t.text.toLowerCase())) continue
     const before = value[k - 1]!
     if (before.type === 'ws' && before.text.includes('\n')) {
       headerFail(file, t.line, `missing ',' before property '${t.text.toLowerCase()}'`)

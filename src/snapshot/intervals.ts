@@ -50,7 +50,7 @@ export function intervalUnitFromCron(cron: string): IntervalUnit {
   let period = Infinity
   for (let i = 1; i < runs.length; i++) period = Math.min(period, runs[i]!.getTime() - runs[i - 1]!.getTime())
   const unit = UNITS_DESC.find((u) => UNIT_MS[u] <= period)
-  if (!unit) throw new ProjectError('CRON_INVALID', `invalid cron '${cron}': it must fire at most every 5 minutes`)
+  if (!unit) throw new ProjectError('CRON_INVALID', `invalid cron '${cron}': runs must be at least 5 minutes apart`)
   unitCache.set(key, unit)
   return unit
 }

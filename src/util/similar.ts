@@ -58,8 +58,8 @@ export interface ClosestOptions {
   /** How many candidates to return at most. Default 5. */
   limit?: number
   /**
-   * Largest accepted edit distance. Default: a third of the target's length, at least 1
-   * (`'stg_githb'` accepts distance 3).
+   * Largest accepted whole-string edit distance. Default: a third of the target's length, at
+   * least 1 (`'stg_githb'` accepts 3). Containment allows a quarter of the length (at most this).
    */
   maxDistance?: number
 }
@@ -67,8 +67,8 @@ export interface ClosestOptions {
 /**
  * Up to `limit` candidates similar to `target`, best first, compared case-insensitively and
  * returned as given. A candidate qualifies when its whole-string edit distance is within
- * `maxDistance`, or when it contains the target with at most that many edits (ranked half a step
- * below an equal whole-string distance). Ties go to the candidate closest in length, then A-Z.
+ * `maxDistance`, or when it contains the target with at most a quarter of the target's length in
+ * edits (ranked half a step below an equal whole-string distance). Ties go to the candidate closest in length, then A-Z.
  * Duplicates and exact (case-insensitive) matches of the target are skipped.
  * Example: `closest('stg_githb', ['oso.stg_github', 'oso.int_repos'])` -> `['oso.stg_github']`.
  */
@@ -77,6 +77,9 @@ export function closest(target: string, candidates: Iterable<string>, opts: Clos
   const t = target.toLowerCase()
   if (limit <= 0 || t === '') return []
   const max = opts.maxDistance ?? Math.max(1, Math.floor(t.length / 3))
+  // Fuzzy containment is looser (any text around the match is free), so it gets fewer edits:
+  // none below 4 characters, or `int` would "match" every name containing `nt`.
+  const partMax = Math.min(max, Math.floor(t.length / 4))
   const scored: Array<{ name: string; score: number; lengthGap: number }> = []
   const seen = new Set<string>()
   for (const name of candidates) {
@@ -84,9 +87,11 @@ export function closest(target: string, candidates: Iterable<string>, opts: Clos
     if (c === t || seen.has(c)) continue
     seen.add(c)
     const whole = levenshtein(t, c, max)
-    const part = substringDistance(t, c, max) + 0.5
-    const score = Math.min(whole, part)
-    if (score <= max + 0.5) scored.push({ name, score, lengthGap: Math.abs(c.length - t.length) })
+    const part = substringDistance(t, c, partMax)
+    if (whole > max && part > partMax) continue
+    // Containment ranks half a step below an equal whole-string distance.
+    const score = part <= partMax ? Math.min(whole, part + 0.5) : whole
+    scored.push({ name, score, lengthGap: Math.abs(c.length - t.length) })
   }
   scored.sort((x, y) => x.score - y.score || x.lengthGap - y.lengthGap || (x.name < y.name ? -1 : x.name > y.name ? 1 : 0))
   return scored.slice(0, limit).map((s) => s.name)

@@ -70,7 +70,7 @@ export class DuckDbAdapter implements EngineAdapter {
    *   of this process, or when a prelude statement fails.
    */
   static async open(opts: DuckDbAdapterOptions): Promise<DuckDbAdapter> {
-    const size = 1 + 0 * (opts.connections ?? 4)
+    const size = opts.connections ?? 4
     if (!Number.isInteger(size) || size < 1) {
       throw new EngineError('OPTION_INVALID', `DuckDB connections must be a positive integer, got ${size}`)
     }
@@ -103,7 +103,10 @@ export class DuckDbAdapter implements EngineAdapter {
     return new DuckDbAdapter(instance, new DuckDbConnectionPool(conns), opts.path, key)
   }
 
-  /** Run statements (several allowed, `;`-separated) with no result, in autocommit mode. */
+  /**
+   * Run statements (several allowed, `;`-separated) with no result, in autocommit mode. Do not
+   * leave a transaction open (the connection goes back to the pool): use `transaction()`.
+   */
   async execute(statement: string, opts?: ExecOptions): Promise<void> {
     await this.pool.use(statement, (conn) => run(conn, statement, opts?.signal), opts?.signal)
   }

@@ -385,3 +385,15 @@ WHERE events.created_at BETWEEN @start_dt AND @end_dt
     expect(m.defs).toEqual([])
   })
 })
+
+describe('regression: property names inside tuples', () => {
+  it('accepts a column named like a property inside columns (...)', () => {
+    const def = parseModelFile(
+      "MODEL (\n  name oso.s,\n  kind SEED (path 'x.csv'),\n  columns (\n    name VARCHAR,\n    description VARCHAR\n  ),\n  description 'd'\n)",
+      'models/s.sql',
+      { dialect: 'trino', cron: '@daily' },
+    )
+    expect(def.columns.map((c) => c.name)).toEqual(['name', 'description'])
+    expect(def.description).toBe('d')
+  })
+})

@@ -1,23 +1,5 @@
 /** "Did you mean" suggestions for unknown macro names. */
-
-/** Levenshtein distance, bounded: returns `max + 1` as soon as the distance must exceed `max`. */
-function distance(a: string, b: string, max: number): number {
-  if (Math.abs(a.length - b.length) > max) return max + 1
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j)
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i]
-    let rowMin = i
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1
-      const v = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost)
-      cur.push(v)
-      if (v < rowMin) rowMin = v
-    }
-    if (rowMin > max) return max + 1
-    prev = cur
-  }
-  return prev[b.length]!
-}
+import { levenshtein } from '../util/similar.js'
 
 /**
  * Up to `limit` candidates close to `name` (case-insensitive), best first: edit distance at most
@@ -33,7 +15,7 @@ export function closeNames(name: string, candidates: Iterable<string>, limit = 3
     const lc = c.toLowerCase()
     if (seen.has(lc) || lc === n) continue
     seen.add(lc)
-    const d = distance(n, lc, max)
+    const d = levenshtein(n, lc, max)
     if (d <= max) scored.push([lc, d])
     else if (Math.min(n.length, lc.length) >= 3 && (lc.startsWith(n) || n.startsWith(lc))) scored.push([lc, max + 1])
   }

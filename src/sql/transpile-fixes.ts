@@ -36,7 +36,7 @@ const HEX_DIGESTS: Readonly<Record<string, string>> = {
 const TRIGGER_WORDS = new Set([
   'date_add', 'date_diff', 'cardinality', 'transform', 'reduce', 'any_match', 'all_match',
   'none_match', 'zip_with', 'to_hex', 'from_unixtime', 'element_at', 'date_trunc', 'interval',
-  'format_datetime', 'array_distinct', 'array_except', 'flatten', 'repeat', 'format',
+  'format_datetime', 'array_distinct', 'array_except', 'unnest', 'flatten', 'repeat', 'format',
 ])
 
 /** Renames to a name polyglot passes through (a DuckDB function or a prelude macro). */
@@ -90,6 +90,7 @@ export class TrinoDuckdbFixes {
       // DuckDB's list_distinct does not keep first-occurrence order; Trino's array_distinct does.
       array_distinct: (d) => this.t.build('trino_array_distinct(__x)', { x: d.this }),
       array_except: (d) => this.t.build('trino_array_except(__a, __b)', { a: d.this, b: d.expression }),
+      alias: (d) => this.unnestColumns(d),
       add: (d, node) => this.dateInterval(d, node, true),
       sub: (d, node) => this.dateInterval(d, node, false),
     }
@@ -195,6 +196,43 @@ export class TrinoDuckdbFixes {
       return i < 0 ? undefined : this.t.build(`__zip_pair[${i + 1}]`)
     })
     return this.t.build('list_transform(list_zip(__a, __b), __zip_pair -> __f)', { a, b, f: body })
+  }
+
+  /**
+   * `UNNEST(rows) AS t(a, b)`: Trino expands ROW elements (and MAP entries) into columns; DuckDB's
+   * UNNEST yields one STRUCT column. Rewritten to a LATERAL subquery that unnests the list, then
+   * the struct (one level). Multi-argument UNNEST (zip) becomes parallel unnests.
+   */
+  private unnestColumns(d: AstObject): unknown {
+    const u = dataOf(d.this, 'unnest')
+    const cols = Array.isArray(d.column_aliases) ? d.column_aliases.length : 0
+    if (!u || u.this === undefined) return undefined
+    const ord = u.with_ordinality === true
+    const extra = Array.isArray(u.expressions) ? u.expressions : []
+    let sub: unknown
+    if (extra.length === 0) {
+      if (cols - (ord ? 1 : 0) < 2) return undefined
+      const rows = isMapExpr(u.this) ? 'map_entries(__x)' : '__x'
+      sub = ord
+        ? this.t.build(
+            `(SELECT unnest(__unnest_row), __unnest_pos FROM (SELECT unnest(${rows}) AS __unnest_row, generate_subscripts(${rows}, 1) AS __unnest_pos))`,
+            { x: u.this },
+          )
+        : this.t.build(`(SELECT unnest(__unnest_row) FROM (SELECT unnest(${rows}) AS __unnest_row))`, { x: u.this })
+    } else {
+      const all = [u.this, ...extra]
+      const names = all.map((_, i) => `__a${i}`)
+      const items = names.map((n) => `unnest(${n})`)
+      if (ord) items.push(`unnest(sequence(1, greatest(${names.map((n) => `cardinality(${n})`).join(', ')})))`)
+      sub = this.t.build(`(SELECT ${items.join(', ')})`, Object.fromEntries(all.map((a, i) => [`a${i}`, a])))
+    }
+    const sd = dataOf(sub, 'subquery')
+    if (!sd) return undefined
+    sd.alias = d.alias
+    sd.column_aliases = d.column_aliases
+    sd.alias_explicit_as = true
+    sd.lateral = true
+    return sub
   }
 
   /** `to_hex(md5(to_utf8(x)))`: DuckDB's md5/sha* already return hex text. */

@@ -161,3 +161,33 @@ export const MORE_PROBES: readonly Probe[] = [
   { expr: 'bool_and(x > 0)', from: 'FROM (VALUES 1, 2) AS t(x)', value: 'true' },
   { expr: 'arbitrary(x)', from: 'FROM (VALUES 7) AS t(x)', value: '7' },
 ]
+
+/** UNNEST forms (Trino expands ROW elements and MAP entries into columns). */
+export const UNNEST_PROBES: readonly Probe[] = [
+  {
+    expr: "string_agg(sku || ':' || CAST(qty AS VARCHAR), ',' ORDER BY sku)",
+    from: "FROM (VALUES (1, ARRAY[ROW('a', 1), ROW('b', 2)])) AS o(id, items) CROSS JOIN UNNEST(items) AS i(sku, qty)",
+    value: 'a:1,b:2',
+  },
+  {
+    expr: 'sum(qty * pos)',
+    from: "FROM (VALUES (1, ARRAY[ROW('a', 10), ROW('b', 20)])) AS o(id, items) CROSS JOIN UNNEST(items) WITH ORDINALITY AS i(sku, qty, pos)",
+    value: '50',
+  },
+  {
+    expr: 'sum(v)',
+    from: "FROM (VALUES 1) AS o(id) CROSS JOIN UNNEST(MAP(ARRAY['a', 'b'], ARRAY[1, 2])) AS m(k, v)",
+    value: '3',
+  },
+  {
+    expr: "string_agg(CAST(x AS VARCHAR) || '-' || coalesce(CAST(y AS VARCHAR), 'null'), ',' ORDER BY x)",
+    from: 'FROM (VALUES 1) AS o(id) CROSS JOIN UNNEST(ARRAY[1, 2], ARRAY[10]) AS z(x, y)',
+    value: '1-10,2-null',
+  },
+  {
+    expr: 'sum(x * n)',
+    from: 'FROM (VALUES 1) AS o(id) CROSS JOIN UNNEST(ARRAY[5, 6], ARRAY[1, 1]) WITH ORDINALITY AS z(x, y, n)',
+    value: '17',
+  },
+  { expr: 'count(*)', from: 'FROM (VALUES (1, ARRAY[7, 8])) AS o(id, arr), UNNEST(arr) AS u(x)', value: '2' },
+]

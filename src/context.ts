@@ -5,12 +5,11 @@ import { DuckDbEnvironmentLayer } from './engines/duckdb/duckdb-environments.js'
 import type { EngineAdapter, EnvironmentLayer } from './engines/engine-adapter.js'
 import { loadProject, type Project } from './project/load-project.js'
 import { createSqlService } from './sql/polyglot-sql-service.js'
-import type { SqlService } from './sql/sql-service.js'
+import { LazySqlService } from './sql/lazy-sql-service.js'
 import { DuckDbStateStore } from './state/duckdb/duckdb-state-store.js'
 import type { StateStore } from './state/state-store.js'
+import { WORK_DIR } from './util/paths.js'
 
-/** Hidden per-project folder for the embedded warehouse, state and caches. */
-export const WORK_DIR = '.tributary'
 
 export interface ContextOptions {
   projectDir: string
@@ -33,11 +32,11 @@ export class Context {
 
   private constructor(
     readonly project: Project,
-    readonly sql: SqlService,
+    readonly sql: LazySqlService,
   ) {}
 
   static async create(o: ContextOptions): Promise<Context> {
-    const sql = await createSqlService()
+    const sql = new LazySqlService(createSqlService)
     const project = await loadProject(o.projectDir, sql, { gateway: o.gateway })
     return new Context(project, sql)
   }
@@ -51,6 +50,7 @@ export class Context {
     if (!this.engineHandle) {
       const conn = this.project.config.gateway.connection
       const path = this.resolvePath(conn?.database ?? join(WORK_DIR, 'warehouse.duckdb'))
+      await this.sql.ready()
       const engine = await DuckDbAdapter.open({ path, prelude: this.sql.duckdbPrelude(), connections: this.concurrency })
       this.engineHandle = { engine, environments: new DuckDbEnvironmentLayer(engine) }
     }

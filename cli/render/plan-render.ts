@@ -1,6 +1,7 @@
 import type { Plan, PlannedModel } from '../../src/plan/plan.js'
 import { planSummary } from '../../src/plan/plan.js'
 import { fmtRange } from './format.js'
+import { mergeIntervals } from '../../src/snapshot/intervals.js'
 
 /** The JSON form of a plan (`models plan --json`): stable keys, ISO times. */
 export function planToJson(plan: Plan): unknown {
@@ -25,7 +26,11 @@ export function planToJson(plan: Plan): unknown {
       change: m.change ?? null,
       action:
         m.action.kind === 'backfill'
-          ? { kind: 'backfill', batches: m.action.batches.map(([a, b]) => ({ start: iso(a), end: iso(b) })) }
+          ? {
+              kind: 'backfill',
+              batchCount: m.action.batches.length,
+              intervals: mergeIntervals(m.action.batches).map(([a, b]) => ({ start: iso(a), end: iso(b) })),
+            }
           : m.action.kind === 'build'
             ? { kind: 'build' }
             : { kind: 'none', reason: m.action.reason },

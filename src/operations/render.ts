@@ -8,7 +8,11 @@ import { closeNames } from '../macros/suggest.js'
  * The SQL a model runs for an interval, in the requested dialect, with references left as the
  * model names (what a user would paste into a console).
  */
-export function renderOperation(ctx: Context, model: string, o: { dialect: Dialect; start: number; end: number; now?: number }): string {
+export async function renderOperation(
+  ctx: Context,
+  model: string,
+  o: { dialect: Dialect; start: number; end: number; now?: number },
+): Promise<string> {
   const name = model.toLowerCase()
   const m = ctx.project.models.get(name)
   if (!m) {
@@ -18,6 +22,7 @@ export function renderOperation(ctx: Context, model: string, o: { dialect: Diale
   if (m.def.kind.name === 'SEED' || m.def.kind.name === 'EXTERNAL') {
     throw new ProjectError('MODEL_INVALID', `model '${name}' is ${m.def.kind.name} and has no query`)
   }
+  await ctx.sql.ready()
   const quote = (s: string): string => `"${s.replace(/"/g, '""')}"`
   return renderModelQuery(m.def, m.parents, [o.start, o.end], o.now ?? Date.now(), {
     engine: {

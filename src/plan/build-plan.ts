@@ -3,11 +3,11 @@ import type { LoadedModel } from '../project/load-project.js'
 import type { Interval } from '../snapshot/interval.js'
 import {
   addUnits,
-  batchIntervals,
+  batchRanges,
   floorToUnit,
   intervalUnitFromCron,
   lastCompleteEnd,
-  missingIntervals,
+  missingRanges,
 } from '../snapshot/intervals.js'
 import type { ChangeCategory, EnvironmentRecord, Snapshot } from '../snapshot/snapshot.js'
 import { parseDateInput } from '../util/dates.js'
@@ -194,9 +194,9 @@ function actionFor(input: PlanInput, m: LoadedModel, s: Snapshot): ModelAction {
       if (input.range?.end !== undefined) end = Math.min(end, input.range.end)
       if (end <= start) return upToDate()
       const lookback = kind.name === 'INCREMENTAL_BY_TIME_RANGE' ? kind.lookback : 0
-      const missing = missingIntervals({ start, end, unit, processed, lookback })
+      const missing = missingRanges({ start, end, unit, processed, lookback })
       if (missing.length === 0) return upToDate()
-      return { kind: 'backfill', batches: batchIntervals(missing, kind.batchSize) }
+      return { kind: 'backfill', batches: batchRanges(missing, unit, kind.batchSize) }
     }
     case 'EXTERNAL':
       return { kind: 'none', reason: 'external' }

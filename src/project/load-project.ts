@@ -1,12 +1,12 @@
-import { createHash } from 'node:crypto'
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
 import { dirname, join, relative, resolve, sep } from 'node:path'
 import { loadConfig, type ResolvedConfig } from '../config/load-config.js'
 import { Dag } from '../dag/graph.js'
-import { EngineError, ProjectError, type SourceLocation } from '../errors.js'
+import { EngineError, ProjectError } from '../errors.js'
 import { emptyMacroRegistry, loadUserMacros, renderSql, type MacroRegistry } from '../macros/index.js'
-import type { SqlService } from '../sql/sql-service.js'
-import { AnalysisCache, type AnalysisSummary } from './analysis-cache.js'
+import type { LazySqlService } from '../sql/lazy-sql-service.js'
+import { WORK_DIR } from '../util/paths.js'
+import { ModelCache, sha256, summarize, type AnalysisSummary } from './model-cache.js'
 import { parseExternalModels } from './external-models.js'
 import type { ModelDefinition } from './model.js'
 import { parseModelFile } from './model-file.js'
@@ -56,7 +56,7 @@ const LOAD_INTERVAL = [0, 86_400_000] as const
  * (cached by content hash in `.tributary/cache`), and build the DAG. Reports every problem it
  * finds, each naming its file and line.
  */
-export async function loadProject(dir: string, sql: SqlService, opts: { gateway?: string } = {}): Promise<Project> {
+export async function loadProject(dir: string, sql: LazySqlService, opts: { gateway?: string } = {}): Promise<Project> {
   const root = resolve(dir)
   const config = loadConfig(root, opts)
   const errors: EngineError[] = []
@@ -78,11 +78,23 @@ export async function loadProject(dir: string, sql: SqlService, opts: { gateway?
     start: config.config.model_defaults.start,
   }
 
+  const cache = new ModelCache(
+    join(root, WORK_DIR, 'cache'),
+    ModelCache.scopeOf([config.variables, defaults, macros.names(), macroFilesSignature(join(root, 'macros'))]),
+  )
+  await cache.load()
   const defs: ModelDefinition[] = []
+  /** Per model: its file's content hash and, when cached, its analysis. */
+  const fileInfo = new Map<ModelDefinition, { rel: string; hash: string; cached: boolean; analysis?: AnalysisSummary }>()
   for (const file of listFiles(join(root, 'models'), '.sql')) {
     const rel = relative(root, file).split(sep).join('/')
-    const def = guard(() => parseModelFile(readFileSync(file, 'utf8'), rel, defaults))
-    if (def) defs.push(def)
+    const text = readFileSync(file, 'utf8')
+    const hash = sha256(text)
+    const hit = cache.get(rel, hash)
+    const def = hit ? hit.def : guard(() => parseModelFile(text, rel, defaults))
+    if (!def) continue
+    defs.push(def)
+    fileInfo.set(def, { rel, hash, cached: hit !== undefined, analysis: hit?.analysis })
   }
   for (const name of ['external_models.yaml', 'external_models.yml']) {
     if (existsSync(join(root, name))) {
@@ -107,12 +119,25 @@ export async function loadProject(dir: string, sql: SqlService, opts: { gateway?
     byName.set(def.name, def)
   }
 
-  const cache = new AnalysisCache(join(root, '.tributary', 'cache'))
-  await cache.load()
+  // Render and parse only what the cache does not have; load the parser only if there is any.
+  const rendered = new Map<string, string>()
+  for (const def of byName.values()) {
+    if (fileInfo.get(def)?.cached) continue
+    const r = guard(() => {
+      resolveStart(def, config.variables)
+      return hasQuery(def) ? renderForLoad(def, config, macros) : undefined
+    })
+    if (r !== undefined) rendered.set(def.name, r)
+  }
+  if (rendered.size > 0) await sql.ready()
   const models = new Map<string, LoadedModel>()
   for (const def of byName.values()) {
-    const m = guard(() => deriveModel(root, def, config, macros, sql, cache))
-    if (m) models.set(def.name, m)
+    const info = fileInfo.get(def)
+    if (!info?.cached && hasQuery(def) && !rendered.has(def.name)) continue // its error is already reported
+    const m = guard(() => deriveModel(root, def, info?.cached ? info.analysis : analyzeRendered(def, rendered.get(def.name), sql)))
+    if (!m) continue
+    models.set(def.name, m)
+    if (info) cache.set(info.rel, info.hash, def, m.analysis)
   }
   await cache.save()
 
@@ -153,16 +178,35 @@ export async function loadProject(dir: string, sql: SqlService, opts: { gateway?
   return { dir: root, config, models, dag, macros }
 }
 
-function deriveModel(
-  root: string,
-  def: ModelDefinition,
-  config: ResolvedConfig,
-  macros: MacroRegistry,
-  sql: SqlService,
-  cache: AnalysisCache,
-): LoadedModel {
-  resolveStart(def, config.variables)
-  let analysis: AnalysisSummary | undefined
+function hasQuery(def: ModelDefinition): boolean {
+  return def.kind.name !== 'SEED' && def.kind.name !== 'EXTERNAL'
+}
+
+/** The query rendered with the load-time placeholder interval, for parsing and fingerprints. */
+function renderForLoad(def: ModelDefinition, config: ResolvedConfig, macros: MacroRegistry): string {
+  return renderSql(def.query, {
+    dialect: def.dialect,
+    variables: config.variables,
+    defs: def.defs,
+    thisModel: def.name,
+    interval: LOAD_INTERVAL,
+    executionTime: LOAD_INTERVAL[1],
+    macros,
+    location: { file: def.file, line: def.queryLine },
+  })
+}
+
+/** Parse a rendered query; SQL errors are re-pointed at the model file. */
+function analyzeRendered(def: ModelDefinition, rendered: string | undefined, sql: LazySqlService): AnalysisSummary | undefined {
+  if (rendered === undefined) return undefined
+  try {
+    return summarize(sql.analyze(rendered, def.dialect))
+  } catch (e) {
+    throw relocate(e, { file: def.file, line: def.queryLine })
+  }
+}
+
+function deriveModel(root: string, def: ModelDefinition, analysis: AnalysisSummary | undefined): LoadedModel {
   let parents: string[] = []
   let seedHash = ''
   if (def.kind.name === 'SEED') {
@@ -175,25 +219,7 @@ function deriveModel(
     const text = readFileSync(path, 'utf8')
     parseCsv(text, relative(root, path).split(sep).join('/'))
     seedHash = sha256(text)
-  } else if (def.kind.name !== 'EXTERNAL') {
-    const location: SourceLocation & { line: number } = { file: def.file, line: def.queryLine }
-    const rendered = renderSql(def.query, {
-      dialect: def.dialect,
-      variables: config.variables,
-      defs: def.defs,
-      thisModel: def.name,
-      interval: LOAD_INTERVAL,
-      executionTime: LOAD_INTERVAL[1],
-      macros,
-      location,
-    })
-    analysis = cache.get(def.dialect, rendered, () => {
-      try {
-        return sql.analyze(rendered, def.dialect)
-      } catch (e) {
-        throw relocate(e, location)
-      }
-    })
+  } else if (analysis) {
     parents = analysis.tables.filter((t) => t !== def.name)
   }
   const extraDeps = def.dependsOn.map((d) => d.toLowerCase())
@@ -272,6 +298,13 @@ function listFiles(dir: string, ext: string): string[] {
   return out
 }
 
-export function sha256(s: string): string {
-  return createHash('sha256').update(s).digest('hex')
+/** Names, sizes and mtimes of the user macro files: editing one invalidates the model cache. */
+function macroFilesSignature(dir: string): string[] {
+  if (!existsSync(dir)) return []
+  return readdirSync(dir)
+    .sort()
+    .map((f) => {
+      const st = statSync(join(dir, f))
+      return `${f}:${st.size}:${st.mtimeMs}`
+    })
 }

@@ -155,27 +155,58 @@ export interface MissingIntervalsOptions {
  * also recomputes the two days before it.
  */
 export function missingIntervals(o: MissingIntervalsOptions): Interval[] {
-  const expected = expectedIntervals(o.start, o.end, o.unit)
-  const done = mergeIntervals(o.processed)
-  const n = expected.length
-  const isMissing: boolean[] = new Array<boolean>(n)
-  let j = 0
-  for (let i = 0; i < n; i++) {
-    const [a, b] = expected[i]!
-    while (j < done.length && done[j]![1] <= a) j++
-    const cover = done[j]
-    isMissing[i] = !(cover !== undefined && cover[0] <= a && cover[1] >= b)
-  }
-  const lookback = Math.max(0, Math.floor(o.lookback))
   const out: Interval[] = []
-  // Walk backwards tracking the nearest missing index at or after i.
-  let nextMissing = Infinity
-  const flags: boolean[] = new Array<boolean>(n)
-  for (let i = n - 1; i >= 0; i--) {
-    if (isMissing[i]) nextMissing = i
-    flags[i] = nextMissing - i <= lookback
+  for (const [a, b] of missingRanges(o)) {
+    for (let t = a; t < b; ) {
+      const next = addUnits(t, o.unit, 1)
+      out.push([t, next])
+      t = next
+    }
   }
-  for (let i = 0; i < n; i++) if (flags[i]) out.push(expected[i]!)
+  return out
+}
+
+/**
+ * The same set as {@link missingIntervals}, as merged unit-aligned ranges. Works on ranges, not on
+ * single intervals, so a model with years of hourly history costs a handful of operations.
+ */
+export function missingRanges(o: MissingIntervalsOptions): Interval[] {
+  const start = floorToUnit(o.start, o.unit)
+  const end = floorToUnit(o.end, o.unit) // only complete intervals
+  if (end <= start) return []
+  // A unit counts as processed only when fully covered: shrink processed ranges to unit bounds.
+  const done: Interval[] = []
+  for (const [a, b] of mergeIntervals(o.processed)) {
+    const fa = floorToUnit(a, o.unit)
+    const ca = fa === a ? a : addUnits(fa, o.unit, 1)
+    const fb = floorToUnit(b, o.unit)
+    if (ca < fb) done.push([ca, fb])
+  }
+  const gaps = subtractIntervals([[start, end]], done)
+  const lookback = Math.max(0, Math.floor(o.lookback))
+  if (lookback === 0) return gaps
+  return mergeIntervals(gaps.map(([a, b]) => [Math.max(start, addUnits(a, o.unit, -lookback)), b] as Interval))
+}
+
+/**
+ * Split merged, unit-aligned ranges into batches of at most `batchSize` units (undefined or < 1:
+ * one batch per range). Equivalent to `batchIntervals(missingIntervals(...))` without
+ * materializing every single interval.
+ */
+export function batchRanges(ranges: readonly Interval[], unit: IntervalUnit, batchSize: number | undefined): Interval[] {
+  const size = batchSize === undefined || batchSize < 1 ? Infinity : Math.floor(batchSize)
+  const out: Interval[] = []
+  for (const [a, b] of ranges) {
+    if (size === Infinity) {
+      out.push([a, b])
+      continue
+    }
+    for (let t = a; t < b; ) {
+      const next = Math.min(b, addUnits(t, unit, size))
+      out.push([t, next])
+      t = next
+    }
+  }
   return out
 }
 

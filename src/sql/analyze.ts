@@ -1,11 +1,11 @@
 import type { Dialect } from './dialect.js'
 import type { QueryAnalysis } from './sql-service.js'
 import { dataOf, isIdent, nodeKind, normIdent, type AstObject } from './ast.js'
-import { collectTableRefs } from './ast-walk.js'
+import { collectTableRefs, type TableRef } from './ast-walk.js'
 import { canonicalParts, type ProjectionShape } from './canonical.js'
-import { parseOne } from './parse.js'
+import { parseCompact } from './parse.js'
 import type { PolyglotApi } from './polyglot-api.js'
-import { fixTrailingCommas, tokenize } from './sql-tokens.js'
+import { tokenize } from './sql-tokens.js'
 
 const SET_OPS = ['union', 'intersect', 'except'] as const
 
@@ -65,13 +65,28 @@ function projectionShape(select: AstObject): ProjectionShape {
 }
 
 /**
- * Analyzes one SELECT-like statement: one polyglot parse, one walk of its AST, one token pass.
+ * DuckDB reads files named in single quotes (`FROM 'data.csv'`); polyglot makes them quoted
+ * table names, told apart from `"ident"` only by the quote character in the text.
+ */
+function isFileReference(ref: TableRef, text: string): boolean {
+  const { name, schema, catalog } = ref.data
+  if (!name.quoted || schema || catalog) return false
+  const start = name.span?.start
+  if (start === undefined) return false
+  const at = /[\uD800-\uDFFF]/.test(text) ? [...text][start] : text.charAt(start)
+  return at === "'"
+}
+
+/**
+ * Analyzes one SELECT-like statement: one polyglot parse (of the comment-free text), one walk of
+ * its AST, one token pass.
  * Throws `SqlError('SQL_PARSE')` with `location.line` relative to `sql`.
  */
 export function analyzeSql(api: PolyglotApi, sql: string, dialect: Dialect): QueryAnalysis {
   const tokens = tokenize(sql)
-  const stmt = parseOne(api, fixTrailingCommas(sql, tokens), dialect, 'SQL_PARSE')
-  const tables = [...new Set(collectTableRefs(stmt, dialect).map((r) => r.key))].sort()
+  const { stmt, text } = parseCompact(api, sql, tokens, dialect, 'SQL_PARSE')
+  const refs = collectTableRefs(stmt, dialect).filter((r) => !isFileReference(r, text))
+  const tables = [...new Set(refs.map((r) => r.key))].sort()
   const left = leftmostSelect(stmt)
   const columns = left ? outputColumns(left.select, dialect) : undefined
   const shape = left && !left.parenthesized ? projectionShape(left.select) : undefined

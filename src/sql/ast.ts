@@ -11,24 +11,35 @@ export type AstObject = { [key: string]: unknown }
 
 /** Source position polyglot attaches to identifiers (offsets count Unicode code points). */
 export interface Span {
+  /** Offset of the first character, in code points of the parsed text. */
   start: number
+  /** Offset after the last character, in code points. */
   end: number
+  /** 1-based line. */
   line: number
+  /** 1-based column (of the end of the token, as polyglot reports it). */
   column: number
 }
 
 /** An identifier as polyglot represents it. */
 export interface Ident {
+  /** The name without quotes. */
   name: string
+  /** Whether it was written in double quotes. */
   quoted: boolean
+  /** Position in the parsed text (quotes included). */
   span?: Span | null
 }
 
 /** Data of a `{ table: ... }` node. */
 export interface TableData extends AstObject {
+  /** Last name part. */
   name: Ident
+  /** Middle part of `schema.name` / `catalog.schema.name`. */
   schema: Ident | null
+  /** First part of a three-part name. */
   catalog: Ident | null
+  /** `AS alias`, when written. */
   alias: Ident | null
 }
 

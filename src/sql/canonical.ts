@@ -9,8 +9,11 @@ import { isWord, type Token } from './sql-tokens.js'
  * (Trino quoted identifiers are lower-cased, since Trino folds them too).
  */
 export interface CanonicalParts {
+  /** The whole query, canonicalized. */
   canonical: string
+  /** Canonical text of each top-level projection (`sum(x) as total`), in order. */
   projections: string[]
+  /** `canonical` with the top-level projection list replaced by `<projections>`. */
   body: string
 }
 

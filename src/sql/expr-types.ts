@@ -55,6 +55,9 @@ const ARRAY_FUNCTIONS = new Set([
   'regexp_extract_all', 'flatten', 'array_union', 'array_intersect', 'array_except',
   'array_remove', 'repeat', 'map_keys', 'map_values', 'array_agg', 'array', 'zip', 'zip_with',
   'shuffle', 'array_concat', 'ngrams', 'combinations',
+  // Names the rewrites produce (children are rewritten before their parents).
+  'list_transform', 'list_filter', 'list_zip', 'trino_repeat', 'trino_flatten', 'trino_array_distinct',
+  'trino_array_except',
 ])
 const MAP_KINDS = new Set(['map_from_entries', 'map_agg', 'map_func', 'map'])
 const MAP_FUNCTIONS = new Set([

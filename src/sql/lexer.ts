@@ -27,11 +27,28 @@ export interface Token {
 
 const MULTI_OPS = ['->>', ':=', '::', '<=', '>=', '<>', '!=', '||', '->', '=>']
 
-function isIdentStart(c: string): boolean {
-  return /[A-Za-z_\u0080-\uffff]/.test(c)
+// Character classes by char code, so the hot loop never runs a RegExp.
+const WS = 1
+const DIGIT = 2
+const IDENT_START = 4
+const CLASS = new Uint8Array(128)
+for (const c of ' \t\n\r\f') CLASS[c.charCodeAt(0)] = WS
+for (let c = 48; c <= 57; c++) CLASS[c] = DIGIT
+for (let c = 65; c <= 90; c++) CLASS[c] = IDENT_START
+for (let c = 97; c <= 122; c++) CLASS[c] = IDENT_START
+CLASS[95] = IDENT_START // _
+
+function isIdentStartCode(c: number): boolean {
+  return c >= 128 || CLASS[c] === IDENT_START
 }
-function isIdentPart(c: string): boolean {
-  return /[A-Za-z0-9_$\u0080-\uffff]/.test(c)
+function isIdentPartCode(c: number): boolean {
+  return c >= 128 || CLASS[c] === IDENT_START || CLASS[c] === DIGIT || c === 36 // $
+}
+function isDigitCode(c: number): boolean {
+  return c < 128 && CLASS[c] === DIGIT
+}
+function isWsCode(c: number): boolean {
+  return c < 128 && CLASS[c] === WS
 }
 
 /** Tokenize `src` completely. Unterminated strings/comments run to the end of input. */
@@ -41,53 +58,57 @@ export function tokenize(src: string): Token[] {
   let line = 1
   const n = src.length
   const push = (type: TokenType, end: number): void => {
-    const text = src.slice(i, end)
-    out.push({ type, text, start: i, end, line })
-    for (let k = 0; k < text.length; k++) if (text.charCodeAt(k) === 10) line++
+    out.push({ type, text: src.slice(i, end), start: i, end, line })
+    for (let k = i; k < end; k++) if (src.charCodeAt(k) === 10) line++
     i = end
   }
   while (i < n) {
-    const c = src[i]!
-    const d = src[i + 1]
-    if (c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\f') {
+    const c = src.charCodeAt(i)
+    const d = i + 1 < n ? src.charCodeAt(i + 1) : -1
+    if (isWsCode(c)) {
       let j = i + 1
-      while (j < n && /[ \t\n\r\f]/.test(src[j]!)) j++
+      while (j < n && isWsCode(src.charCodeAt(j))) j++
       push('ws', j)
-    } else if (c === '-' && d === '-') {
+    } else if (c === 45 && d === 45) {
+      // --
       let j = src.indexOf('\n', i)
       if (j < 0) j = n
       push('comment', j)
-    } else if (c === '/' && d === '*') {
+    } else if (c === 47 && d === 42) {
+      // /*
       const j = src.indexOf('*/', i + 2)
       push('comment', j < 0 ? n : j + 2)
-    } else if (c === "'") {
+    } else if (c === 39) {
       push('string', scanQuoted(src, i, "'"))
-    } else if (c === '"' || c === '`') {
-      push('qident', scanQuoted(src, i, c))
-    } else if (c === '@') {
-      if (d === '{') {
+    } else if (c === 34 || c === 96) {
+      push('qident', scanQuoted(src, i, c === 34 ? '"' : '`'))
+    } else if (c === 64) {
+      // @
+      if (d === 123) {
         const j = src.indexOf('}', i + 2)
         push('macro', j < 0 ? n : j + 1)
-      } else if (d !== undefined && isIdentStart(d)) {
+      } else if (d >= 0 && isIdentStartCode(d)) {
         let j = i + 2
-        while (j < n && isIdentPart(src[j]!)) j++
+        while (j < n && isIdentPartCode(src.charCodeAt(j))) j++
         push('macro', j)
       } else {
         push('punct', i + 1)
       }
-    } else if (/[0-9]/.test(c) || (c === '.' && d !== undefined && /[0-9]/.test(d))) {
+    } else if (isDigitCode(c) || (c === 46 && d >= 0 && isDigitCode(d))) {
       let j = i + 1
-      while (j < n && /[0-9.]/.test(src[j]!)) j++
-      if (j < n && /[eE]/.test(src[j]!) && /[0-9+-]/.test(src[j + 1] ?? '')) {
+      while (j < n && (isDigitCode(src.charCodeAt(j)) || src.charCodeAt(j) === 46)) j++
+      const e = src.charCodeAt(j)
+      const after = src.charCodeAt(j + 1)
+      if (j < n && (e === 101 || e === 69) && (isDigitCode(after) || after === 43 || after === 45)) {
         j += 2
-        while (j < n && /[0-9]/.test(src[j]!)) j++
+        while (j < n && isDigitCode(src.charCodeAt(j))) j++
       }
       // `1d` etc. are not numbers; let an identifier tail stay attached so `3d` stays one token.
-      while (j < n && isIdentPart(src[j]!)) j++
+      while (j < n && isIdentPartCode(src.charCodeAt(j))) j++
       push('number', j)
-    } else if (isIdentStart(c)) {
+    } else if (isIdentStartCode(c)) {
       let j = i + 1
-      while (j < n && isIdentPart(src[j]!)) j++
+      while (j < n && isIdentPartCode(src.charCodeAt(j))) j++
       push('ident', j)
     } else {
       const op = MULTI_OPS.find((o) => src.startsWith(o, i))

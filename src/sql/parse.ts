@@ -1,7 +1,7 @@
 import { SqlError, type ErrorCode } from '../errors.js'
 import type { Dialect } from './dialect.js'
 import { pg, type PolyglotApi } from './polyglot-api.js'
-import { tokenize } from './sql-tokens.js'
+import { compactSql, fixTrailingCommas, tokenize, type Token } from './sql-tokens.js'
 
 /** Pseudo file name of SQL errors; the caller re-wraps with the real file and line offset. */
 export const SQL_FILE = '<sql>'
@@ -52,6 +52,49 @@ export function parseOne(api: PolyglotApi, sql: string, dialect: Dialect, code: 
     throw sqlError(code, `SQL parse error: expected one statement, found ${stmts.length}`, secondStatementLine(sql))
   }
   return stmts[0]
+}
+
+/** Statements parsed from `text` (the compact SQL, or the original when that failed). */
+export interface Parsed {
+  stmts: unknown[]
+  /** The exact text polyglot parsed; AST spans point into it. */
+  text: string
+}
+
+/**
+ * Parses the compact form of `sql` (see `compactSql`), which is faster; only when that fails is
+ * the original re-parsed, so the error carries the line number of the real text.
+ */
+export function parseCompactStatements(
+  api: PolyglotApi,
+  sql: string,
+  tokens: readonly Token[],
+  dialect: Dialect,
+  code: ErrorCode,
+): Parsed {
+  const compact = compactSql(sql, tokens)
+  const r = api.parse(compact, pg(dialect))
+  if (r.success && r.ast) return { stmts: r.ast as unknown[], text: compact }
+  // Either a real syntax error (reported with the original's line) or, should the scanner ever
+  // disagree with polyglot, an original that parses: then that result is used.
+  const text = fixTrailingCommas(sql, tokens)
+  return { stmts: parseStatements(api, text, dialect, code), text }
+}
+
+/** `parseOne` on the compact text (see `parseCompactStatements`). */
+export function parseCompact(
+  api: PolyglotApi,
+  sql: string,
+  tokens: readonly Token[],
+  dialect: Dialect,
+  code: ErrorCode,
+): { stmt: unknown; text: string } {
+  const { stmts, text } = parseCompactStatements(api, sql, tokens, dialect, code)
+  if (stmts.length === 0) throw sqlError(code, 'SQL parse error: no statement found', 1)
+  if (stmts.length > 1) {
+    throw sqlError(code, `SQL parse error: expected one statement, found ${stmts.length}`, secondStatementLine(sql))
+  }
+  return { stmt: stmts[0], text }
 }
 
 /** Line of the first `;` that is followed by more SQL (best effort, for the error message). */

@@ -3,11 +3,11 @@ import type { QueryAnalysis, SqlService } from './sql-service.js'
 import { analyzeSql } from './analyze.js'
 import { AstTemplates } from './ast-template.js'
 import { duckdbPrelude } from './duckdb-prelude.js'
-import { describeParseError, parseStatements, sqlError } from './parse.js'
+import { describeParseError, parseCompactStatements, sqlError } from './parse.js'
 import { loadPolyglot, pg, type PolyglotApi } from './polyglot-api.js'
 import { replaceTablesSql } from './replace-tables.js'
-import { fixTrailingCommas, tokenize } from './sql-tokens.js'
-import { mayNeedTrinoFixes, TrinoDuckdbFixes } from './transpile-fixes.js'
+import { compactSql, fixTrailingCommas, tokenize } from './sql-tokens.js'
+import { fixDuckdbOutput, mayNeedTrinoFixes, TrinoDuckdbFixes } from './transpile-fixes.js'
 
 /**
  * `SqlService` on `@polyglot-sql/sdk` (pinned 0.12.1). Stateless apart from a cache of rewrite
@@ -33,16 +33,28 @@ export class PolyglotSqlService implements SqlService {
   transpile(sql: string, from: Dialect, to: Dialect): string {
     if (from === to) return sql
     const tokens = tokenize(sql)
-    let text = fixTrailingCommas(sql, tokens)
+    let text = compactSql(sql, tokens)
+    let rewritten = false
     if (from === 'trino' && to === 'duckdb' && mayNeedTrinoFixes(tokens)) {
-      const stmts = parseStatements(this.api, text, from, 'TRANSPILE_FAILED')
-      if (this.fixes.apply(stmts)) text = this.generate(stmts, from)
+      const { stmts } = parseCompactStatements(this.api, sql, tokens, from, 'TRANSPILE_FAILED')
+      rewritten = this.fixes.apply(stmts)
+      if (rewritten) text = this.generate(stmts, from)
     }
-    const r = this.api.transpile(text, pg(from), pg(to))
+    let r = this.api.transpile(text, pg(from), pg(to))
     if (!r.success || !r.sql) {
-      throw sqlError('TRANSPILE_FAILED', `${from} -> ${to}: ${describeParseError(r.error, r.errorColumn)}`, r.errorLine)
+      // Re-run on the original text: its error carries the caller's line numbers.
+      const orig = this.api.transpile(fixTrailingCommas(sql, tokens), pg(from), pg(to))
+      if (!orig.success || !orig.sql) {
+        const msg = describeParseError(orig.error, orig.errorColumn)
+        throw sqlError('TRANSPILE_FAILED', `${from} -> ${to}: ${msg}`, orig.errorLine)
+      }
+      if (rewritten) {
+        throw sqlError('TRANSPILE_FAILED', `${from} -> ${to}: failed after engine rewrites: ${r.error ?? 'unknown'}`, undefined)
+      }
+      r = orig
     }
-    return r.sql.join(';\n')
+    const out = (r.sql ?? []).join(';\n')
+    return to === 'duckdb' ? fixDuckdbOutput(out) : out
   }
 
   /** @inheritdoc */
@@ -56,8 +68,7 @@ export class PolyglotSqlService implements SqlService {
   }
 
   private generate(stmts: unknown[], dialect: Dialect): string {
-    // Handing polyglot JSON text is ~2x faster than its object conversion for large trees.
-    const g = this.api.generate({ toJSON: () => stmts }, pg(dialect))
+    const g = this.api.generate(stmts, pg(dialect))
     if (!g.success || !g.sql) {
       throw sqlError('TRANSPILE_FAILED', `cannot re-generate rewritten SQL: ${g.error ?? 'unknown error'}`, undefined)
     }

@@ -1,5 +1,5 @@
 import type { Dialect } from './dialect.js'
-import { dataOf, isIdent, isObject, type Ident, type Span } from './ast.js'
+import { dataOf, isIdent, isObject, tableKey, type Ident, type Span } from './ast.js'
 import { collectTableRefs, type TableRef } from './ast-walk.js'
 import { parseStatements, sqlError } from './parse.js'
 import type { PolyglotApi } from './polyglot-api.js'
@@ -90,7 +90,9 @@ export function replaceTablesSql(
     else relationNames.add(ref.data.name.name.toLowerCase())
   }
   for (const ref of refs) {
-    const target = mapping.get(ref.key)
+    // DuckDB resolves identifiers case-insensitively, and keys usually come from analyzing the
+    // model in Trino (which folds quoted names too): fall back to the folded key.
+    const target = mapping.get(ref.key) ?? mapping.get(tableKey(ref.data, 'trino'))
     if (target === undefined) continue
     const { name, schema, catalog } = ref.data
     const first = spanOf(catalog ?? schema ?? name)

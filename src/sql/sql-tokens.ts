@@ -10,9 +10,13 @@ export type TokenKind = 'word' | 'ident' | 'string' | 'number' | 'punct'
 
 /** One token: its kind, its source text and its UTF-16 offsets in the scanned string. */
 export interface Token {
+  /** Category of the token. */
   kind: TokenKind
+  /** Source text, including quotes for strings and quoted identifiers. */
   text: string
+  /** UTF-16 offset of the first character. */
   start: number
+  /** UTF-16 offset after the last character. */
   end: number
 }
 
@@ -159,4 +163,24 @@ export function fixTrailingCommas(sql: string, tokens: readonly Token[] = tokeni
     }
   }
   return out ?? sql
+}
+
+/**
+ * The same SQL without comments, with each whitespace run collapsed to one space and trailing
+ * commas before `)` dropped. polyglot's parse time grows with the text length (comments and
+ * indentation included), so the engine parses this shorter text when it needs no positions.
+ * Tokens that touched in the source still touch (`X'0A'`, `U&'x'`).
+ */
+export function compactSql(sql: string, tokens: readonly Token[] = tokenize(sql)): string {
+  let out = ''
+  let prevEnd = -1
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i] as Token
+    const next = tokens[i + 1]
+    if (t.kind === 'punct' && t.text === ',' && next !== undefined && next.kind === 'punct' && next.text === ')') continue
+    if (prevEnd >= 0) out += t.start === prevEnd ? '' : ' '
+    out += t.text
+    prevEnd = t.end
+  }
+  return out
 }

@@ -10,7 +10,7 @@ import { dataOf, isObject, nodeKind, numberLiteral, stringLiteral, type AstObjec
 import type { AstTemplates } from './ast-template.js'
 import { isArrayExpr, isDateExpr, isFractionalExpr, isMapExpr } from './expr-types.js'
 import { jodaToStrftime } from './joda-format.js'
-import type { Token } from './sql-tokens.js'
+import { tokenize, type Token } from './sql-tokens.js'
 
 /** `date_add` units: multiplier and the interval unit DuckDB receives. */
 const UNITS: Readonly<Record<string, readonly [number, string]>> = {
@@ -120,9 +120,9 @@ export class TrinoDuckdbFixes {
     let rule = this.kindRules[kind]
     if (kind === 'function' && typeof data.name === 'string') rule = this.functionRules[data.name.toLowerCase()]
     if (!rule) return v
-    const before = kind === 'function' ? data.name : undefined
+    const before = data.name
     const out = rule(data, v)
-    if (out !== undefined || data.name !== before) this.changed = true
+    if (out !== undefined || (kind === 'function' && data.name !== before)) this.changed = true
     return out ?? v
   }
 
@@ -280,3 +280,21 @@ function replaceColumns(v: unknown, fn: (lowerName: string) => unknown): unknown
   return v
 }
 
+/**
+ * Text fixes on polyglot's DuckDB output. `LISTAGG(x, ', ' ORDER BY y)` runs in DuckDB but polyglot
+ * cannot parse it back (so `replaceTables` would fail on it); `STRING_AGG` is the same function
+ * and round-trips.
+ */
+export function fixDuckdbOutput(sql: string): string {
+  if (!/listagg/i.test(sql)) return sql
+  const tokens = tokenize(sql)
+  let out = sql
+  for (let i = tokens.length - 2; i >= 0; i--) {
+    const t = tokens[i] as Token
+    const next = tokens[i + 1] as Token
+    if (t.kind === 'word' && t.text.toLowerCase() === 'listagg' && next.text === '(') {
+      out = out.slice(0, t.start) + 'STRING_AGG' + out.slice(t.end)
+    }
+  }
+  return out
+}

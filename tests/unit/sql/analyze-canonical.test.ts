@@ -70,6 +70,10 @@ describe('analyze().canonical', () => {
     expect(c).toContain('"Label"')
   })
 
+  it('ignores a trailing semicolon', () => {
+    expect(a('SELECT a FROM t;\n').canonical).toBe(a('SELECT a FROM t').canonical)
+  })
+
   it('ignores trailing commas', () => {
     expect(a('SELECT a, b, FROM t', 'duckdb').canonical).toBe(a('SELECT a, b FROM t', 'duckdb').canonical)
   })

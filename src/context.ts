@@ -37,7 +37,7 @@ export class Context {
 
   static async create(o: ContextOptions): Promise<Context> {
     const sql = new LazySqlService(createSqlService)
-    const project = await loadProject(o.projectDir, sql, { gateway: o.gateway })
+    const project = await loadProject(o.projectDir, { gateway: o.gateway })
     return new Context(project, sql)
   }
 

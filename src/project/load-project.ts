@@ -4,7 +4,7 @@ import { loadConfig, type ResolvedConfig } from '../config/load-config.js'
 import { Dag } from '../dag/graph.js'
 import { EngineError, ProjectError } from '../errors.js'
 import { emptyMacroRegistry, loadUserMacros, renderSql, type MacroRegistry } from '../macros/index.js'
-import type { LazySqlService } from '../sql/lazy-sql-service.js'
+import { scanQuery } from '../sql/query-scan.js'
 import { WORK_DIR } from '../util/paths.js'
 import { ModelCache, sha256, summarize, type AnalysisSummary } from './model-cache.js'
 import { parseExternalModels } from './external-models.js'
@@ -56,7 +56,7 @@ const LOAD_INTERVAL = [0, 86_400_000] as const
  * (cached by content hash in `.tributary/cache`), and build the DAG. Reports every problem it
  * finds, each naming its file and line.
  */
-export async function loadProject(dir: string, sql: LazySqlService, opts: { gateway?: string } = {}): Promise<Project> {
+export async function loadProject(dir: string, opts: { gateway?: string } = {}): Promise<Project> {
   const root = resolve(dir)
   const config = loadConfig(root, opts)
   const errors: EngineError[] = []
@@ -119,7 +119,7 @@ export async function loadProject(dir: string, sql: LazySqlService, opts: { gate
     byName.set(def.name, def)
   }
 
-  // Render and parse only what the cache does not have; load the parser only if there is any.
+  // Render and scan only what the cache does not have.
   const rendered = new Map<string, string>()
   for (const def of byName.values()) {
     if (fileInfo.get(def)?.cached) continue
@@ -129,12 +129,11 @@ export async function loadProject(dir: string, sql: LazySqlService, opts: { gate
     })
     if (r !== undefined) rendered.set(def.name, r)
   }
-  if (rendered.size > 0) await sql.ready()
   const models = new Map<string, LoadedModel>()
   for (const def of byName.values()) {
     const info = fileInfo.get(def)
     if (!info?.cached && hasQuery(def) && !rendered.has(def.name)) continue // its error is already reported
-    const m = guard(() => deriveModel(root, def, info?.cached ? info.analysis : analyzeRendered(def, rendered.get(def.name), sql)))
+    const m = guard(() => deriveModel(root, def, info?.cached ? info.analysis : analyzeRendered(def, rendered.get(def.name))))
     if (!m) continue
     models.set(def.name, m)
     if (info) cache.set(info.rel, info.hash, def, m.analysis)
@@ -183,7 +182,7 @@ function hasQuery(def: ModelDefinition): boolean {
 }
 
 /** The query rendered with the load-time placeholder interval, for parsing and fingerprints. */
-function renderForLoad(def: ModelDefinition, config: ResolvedConfig, macros: MacroRegistry): string {
+export function renderForLoad(def: ModelDefinition, config: ResolvedConfig, macros: MacroRegistry): string {
   return renderSql(def.query, {
     dialect: def.dialect,
     variables: config.variables,
@@ -196,14 +195,16 @@ function renderForLoad(def: ModelDefinition, config: ResolvedConfig, macros: Mac
   })
 }
 
-/** Parse a rendered query; SQL errors are re-pointed at the model file. */
-function analyzeRendered(def: ModelDefinition, rendered: string | undefined, sql: LazySqlService): AnalysisSummary | undefined {
-  if (rendered === undefined) return undefined
-  try {
-    return summarize(sql.analyze(rendered, def.dialect))
-  } catch (e) {
-    throw relocate(e, { file: def.file, line: def.queryLine })
-  }
+/** Token-level analysis of a rendered query (the parser verifies it before the model runs). */
+function analyzeRendered(def: ModelDefinition, rendered: string | undefined): AnalysisSummary | undefined {
+  return rendered === undefined ? undefined : summarize(scanQuery(rendered, def.dialect))
+}
+
+/** Re-point an SQL error at the model file: its line is relative to the query. */
+export function relocate(e: unknown, location: { file: string; line: number }): unknown {
+  if (!(e instanceof EngineError)) return e
+  const rel = e.location?.line ?? 1
+  return new ProjectError(e.code, e.message, { location: { file: location.file, line: location.line + rel - 1 }, cause: e })
 }
 
 function deriveModel(root: string, def: ModelDefinition, analysis: AnalysisSummary | undefined): LoadedModel {
@@ -273,14 +274,6 @@ function resolveStart(def: ModelDefinition, variables: Record<string, unknown>):
       kind[field] = n
     }
   }
-}
-
-/** Re-point an SQL error at the model file: its line is relative to the query. */
-function relocate(e: unknown, location: { file: string; line: number }): unknown {
-  if (!(e instanceof EngineError)) return e
-  const rel = e.location?.line ?? 1
-  const err = new ProjectError(e.code, e.message, { location: { file: location.file, line: location.line + rel - 1 }, cause: e })
-  return err
 }
 
 function listFiles(dir: string, ext: string): string[] {

@@ -105,7 +105,7 @@ export function renderTokens(
   return w.toString()
 }
 
-interface SelectList {
+export interface SelectList {
   /** Token index of the first projection token and one past the last. */
   start: number
   end: number
@@ -114,7 +114,7 @@ interface SelectList {
 }
 
 /** Finds the first depth-0 SELECT list (the left-most SELECT of the outermost query). */
-function findSelectList(tokens: readonly Token[]): SelectList | undefined {
+export function findSelectList(tokens: readonly Token[]): SelectList | undefined {
   let depth = 0
   let i = 0
   for (; i < tokens.length; i++) {

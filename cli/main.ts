@@ -11,7 +11,7 @@ const io = {
   },
 }
 
-const program = createProgram(io).exitOverride()
+const program = createProgram(io)
 try {
   await program.parseAsync(process.argv)
 } catch (e) {

@@ -1,6 +1,7 @@
 import { Command } from 'commander'
 import { Context } from '../src/context.js'
 import { EngineError } from '../src/errors.js'
+import { VERSION } from '../src/version.js'
 import { registerDag } from './commands/dag.js'
 import { registerInfo } from './commands/info.js'
 import { registerInit } from './commands/init.js'
@@ -19,14 +20,17 @@ export interface CommandEnv {
   withContext<T>(fn: (ctx: Context) => Promise<T>): Promise<T>
 }
 
-/** Build the `models` CLI. Tests call `.exitOverride()` and `parseAsync(argv, { from: 'user' })`. */
+/** Build the `models` CLI. Tests call `parseAsync(argv, { from: 'user' })` and read the CliIo. */
 export function createProgram(io: CliIo): Command {
   const program = new Command('models')
   program
     .description('Tributary: plan, run, test and restate SQL models on DuckDB or Trino/Iceberg')
+    .version(VERSION, '-V, --version', 'print the version')
     .option('-p, --project <dir>', 'project folder', '.')
     .option('--gateway <name>', 'gateway from config.yaml (default: default_gateway)')
     .showHelpAfterError()
+    // Inherited by every subcommand: commander throws instead of exiting; main.ts sets the code.
+    .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),

@@ -21,7 +21,7 @@ export async function runCli(args: string[]): Promise<CliResult> {
       code = c
     },
   }
-  const program = createProgram(io).exitOverride()
+  const program = createProgram(io)
   try {
     await program.parseAsync(args, { from: 'user' })
   } catch (e) {

@@ -14,6 +14,18 @@ export interface ExecOptions {
   signal?: AbortSignal
 }
 
+/** A reader over the writer's open transaction: sees the rows it wrote before they commit. */
+export type TxQuery = (sql: string) => Promise<Row[]>
+
+/**
+ * Options of every write. `verify` runs after the write and before it is published (inside the
+ * transaction on DuckDB; on a work branch on Trino/Nessie): throwing from it discards the write,
+ * so readers never see data that failed verification (write-audit-publish).
+ */
+export interface WriteOptions extends ExecOptions {
+  verify?: (query: TxQuery) => Promise<void>
+}
+
 /** One time window for a time-range batch, with the time values as SQL literals of the engine. */
 export interface TimeWindow {
   /** Output time column to delete by. */
@@ -47,25 +59,25 @@ export interface EngineAdapter {
   tableExists(t: TableRef): Promise<boolean>
   createSchema(schema: string): Promise<void>
   /** CREATE OR REPLACE TABLE t AS select — atomic replace. */
-  replaceTable(t: TableRef, select: string, opts?: ExecOptions): Promise<void>
+  replaceTable(t: TableRef, select: string, opts?: WriteOptions): Promise<void>
   /** Create `t` with the columns of `select` and no rows, if it does not exist yet. */
   createEmptyTable(t: TableRef, select: string, opts?: ExecOptions): Promise<void>
   /**
    * In one transaction: delete rows of `t` whose time column is in the window, then insert the
    * rows of `select` (the caller already filtered them to the window).
    */
-  replaceWindow(t: TableRef, select: string, window: TimeWindow, opts?: ExecOptions): Promise<void>
+  replaceWindow(t: TableRef, select: string, window: TimeWindow, opts?: WriteOptions): Promise<void>
   /** Upsert the rows of `select` into `t` by `keys` (MERGE semantics), atomically. */
-  mergeByKey(t: TableRef, select: string, keys: readonly string[], opts?: ExecOptions): Promise<void>
+  mergeByKey(t: TableRef, select: string, keys: readonly string[], opts?: WriteOptions): Promise<void>
   /** CREATE OR REPLACE VIEW v AS select. */
-  replaceView(v: TableRef, select: string): Promise<void>
+  replaceView(v: TableRef, select: string, opts?: WriteOptions): Promise<void>
   dropView(v: TableRef): Promise<void>
   dropTable(t: TableRef): Promise<void>
   /**
    * Replace `t` with the content of a CSV file (header row; comma separator), with the given column
    * types when provided (otherwise inferred), atomically.
    */
-  loadCsv(t: TableRef, csvPath: string, columns: readonly ColumnDef[] | undefined): Promise<void>
+  loadCsv(t: TableRef, csvPath: string, columns: readonly ColumnDef[] | undefined, opts?: WriteOptions): Promise<void>
   /** SQL literal for a UTC instant in this dialect: `TIMESTAMP '2024-01-01 00:00:00.000000'`. */
   timestampLiteral(epochMs: number): string
   close(): Promise<void>

@@ -13,6 +13,22 @@ export interface RunRecord {
   summary?: unknown
 }
 
+/** One audit outcome on one model version (and batch interval), kept as verification evidence. */
+export interface AuditRecord {
+  runId: string
+  model: string
+  version: string
+  fingerprint: string
+  audit: string
+  blocking: boolean
+  status: 'passed' | 'failed'
+  /** Bad rows found. */
+  count: number
+  /** The batch interval checked; undefined = the whole table. */
+  interval?: readonly [number, number]
+  at: number
+}
+
 /** Read side of the state store: what the planner needs. */
 export interface StateReader {
   getEnvironment(name: string): Promise<EnvironmentRecord | undefined>
@@ -22,6 +38,8 @@ export interface StateReader {
   /** Processed intervals by physical version, merged and sorted. */
   getIntervals(versions: readonly string[]): Promise<Map<string, Interval[]>>
   listRuns(limit: number): Promise<RunRecord[]>
+  /** Audit records, newest first, optionally for one run or one model. */
+  listAudits(filter: { runId?: string; model?: string; limit: number }): Promise<AuditRecord[]>
 }
 
 /**
@@ -38,6 +56,8 @@ export interface StateStore extends StateReader {
    * exist yet); otherwise throw StateError('STATE_ERROR'). Sets `revision` to expected + 1.
    */
   saveEnvironment(env: EnvironmentRecord, expectedRevision: number | undefined): Promise<EnvironmentRecord>
+  /** Append audit outcomes (one transaction). */
+  recordAudits(records: readonly AuditRecord[]): Promise<void>
   startRun(run: RunRecord): Promise<void>
   finishRun(id: string, status: RunRecord['status'], summary: unknown): Promise<void>
   close(): Promise<void>

@@ -7,7 +7,7 @@ import { resolve } from 'node:path'
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api'
 import { EngineError, QueryError } from '../../errors.js'
 import type { ColumnDef } from '../../project/model.js'
-import type { EngineAdapter, ExecOptions, Row, TableRef, TimeWindow } from '../engine-adapter.js'
+import type { EngineAdapter, ExecOptions, Row, TableRef, TimeWindow, WriteOptions } from '../engine-adapter.js'
 import { toOpenError, toQueryError } from './duckdb-errors.js'
 import { DuckDbConnectionPool } from './duckdb-pool.js'
 import * as sql from './duckdb-sql.js'
@@ -163,9 +163,9 @@ export class DuckDbAdapter implements EngineAdapter {
     return next
   }
 
-  /** `CREATE OR REPLACE TABLE t AS select` (one atomic statement). */
-  replaceTable(t: TableRef, select: string, opts?: ExecOptions): Promise<void> {
-    return this.execute(sql.replaceTableSql(t, select), opts)
+  /** `CREATE OR REPLACE TABLE t AS select`, in a transaction (verified before commit). */
+  replaceTable(t: TableRef, select: string, opts?: WriteOptions): Promise<void> {
+    return this.transaction([sql.replaceTableSql(t, select)], opts)
   }
 
   /** `CREATE TABLE IF NOT EXISTS t AS SELECT * FROM (select) LIMIT 0`; an existing table is left as is. */
@@ -177,7 +177,7 @@ export class DuckDbAdapter implements EngineAdapter {
    * One transaction: `DELETE` rows with `timeColumn >= start AND timeColumn < end`, then
    * `INSERT INTO t BY NAME` the rows of `select`. Any error (or an abort) rolls both back.
    */
-  replaceWindow(t: TableRef, select: string, window: TimeWindow, opts?: ExecOptions): Promise<void> {
+  replaceWindow(t: TableRef, select: string, window: TimeWindow, opts?: WriteOptions): Promise<void> {
     return this.transaction(sql.replaceWindowSql(t, select, window), opts)
   }
 
@@ -187,13 +187,13 @@ export class DuckDbAdapter implements EngineAdapter {
    * of them without raising an error: callers must deduplicate.
    * @throws EngineError('OPTION_INVALID') when `keys` is empty.
    */
-  async mergeByKey(t: TableRef, select: string, keys: readonly string[], opts?: ExecOptions): Promise<void> {
-    await this.execute(sql.mergeByKeySql(t, select, keys), opts)
+  async mergeByKey(t: TableRef, select: string, keys: readonly string[], opts?: WriteOptions): Promise<void> {
+    await this.transaction([sql.mergeByKeySql(t, select, keys)], opts)
   }
 
-  /** `CREATE OR REPLACE VIEW v AS select`. */
-  replaceView(v: TableRef, select: string): Promise<void> {
-    return this.execute(`CREATE OR REPLACE VIEW ${sql.quoteTable(v)} AS\n${sql.stripTrailingSemicolons(select)}\n`)
+  /** `CREATE OR REPLACE VIEW v AS select`, in a transaction (verified before commit). */
+  replaceView(v: TableRef, select: string, opts?: WriteOptions): Promise<void> {
+    return this.transaction([`CREATE OR REPLACE VIEW ${sql.quoteTable(v)} AS\n${sql.stripTrailingSemicolons(select)}\n`], opts)
   }
 
   /** `DROP VIEW IF EXISTS` (fails if the name is a table). */
@@ -213,8 +213,8 @@ export class DuckDbAdapter implements EngineAdapter {
    * `columns`, exactly those columns are loaded, in that order, each typed by its header name;
    * without, all columns are loaded with inferred types. Empty fields load as NULL.
    */
-  async loadCsv(t: TableRef, csvPath: string, columns: readonly ColumnDef[] | undefined): Promise<void> {
-    await this.read(sql.loadCsvSql(t, columns), [csvPath])
+  async loadCsv(t: TableRef, csvPath: string, columns: readonly ColumnDef[] | undefined, opts?: WriteOptions): Promise<void> {
+    await this.transaction([sql.loadCsvSql(t, columns)], opts, [csvPath])
   }
 
   /** `TIMESTAMP '2024-01-01 00:00:00.000000'` for a UTC instant in epoch milliseconds. */
@@ -224,9 +224,11 @@ export class DuckDbAdapter implements EngineAdapter {
 
   /**
    * Run `statements` in order in one transaction on one connection: `BEGIN`, the statements,
-   * `COMMIT`; `ROLLBACK` when any of them fails or `opts.signal` aborts in between.
+   * `opts.verify` (which reads through the same open transaction), `COMMIT`; `ROLLBACK` when any
+   * of them fails, verify throws, or `opts.signal` aborts in between. `values` are bound to the
+   * first statement.
    */
-  transaction(statements: readonly string[], opts?: ExecOptions): Promise<void> {
+  transaction(statements: readonly string[], opts?: WriteOptions, values: DuckDBValue[] = []): Promise<void> {
     const signal = opts?.signal
     const label = statements.join(';\n')
     return this.pool.use(
@@ -234,9 +236,15 @@ export class DuckDbAdapter implements EngineAdapter {
       async (conn) => {
         await run(conn, 'BEGIN TRANSACTION')
         try {
-          for (const stmt of statements) {
+          for (const [i, stmt] of statements.entries()) {
             if (signal?.aborted) throw new QueryError('Query cancelled', stmt, signal.reason)
-            await run(conn, stmt, signal)
+            await interruptible(conn, stmt, signal, () => conn.run(stmt, i === 0 ? values : []))
+          }
+          if (opts?.verify) {
+            await opts.verify(async (q) => {
+              const reader = await interruptible(conn, q, signal, () => conn.runAndReadAll(q))
+              return reader.getRowObjects().map(toPlainRow)
+            })
           }
           await run(conn, 'COMMIT')
         } catch (e) {

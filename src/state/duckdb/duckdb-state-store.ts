@@ -5,7 +5,7 @@ import { StateError } from '../../errors.js'
 import type { Interval } from '../../snapshot/interval.js'
 import { mergeIntervals, subtractIntervals } from '../../snapshot/intervals.js'
 import type { EnvironmentRecord, Snapshot } from '../../snapshot/snapshot.js'
-import type { RunRecord, StateStore } from '../state-store.js'
+import type { AuditRecord, RunRecord, StateStore } from '../state-store.js'
 
 /** Schema version of the embedded store; stored in `_versions`. */
 const SCHEMA_VERSION = 1
@@ -15,6 +15,7 @@ const MIGRATIONS: string[] = [
   `CREATE TABLE IF NOT EXISTS snapshots (fingerprint VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, version VARCHAR NOT NULL, payload VARCHAR NOT NULL, created_at BIGINT NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS intervals (version VARCHAR PRIMARY KEY, intervals VARCHAR NOT NULL, updated_at BIGINT NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS environments (name VARCHAR PRIMARY KEY, payload VARCHAR NOT NULL, revision INTEGER NOT NULL, updated_at BIGINT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS audits (run_id VARCHAR NOT NULL, model VARCHAR NOT NULL, version VARCHAR NOT NULL, fingerprint VARCHAR NOT NULL, audit VARCHAR NOT NULL, blocking BOOLEAN NOT NULL, status VARCHAR NOT NULL, bad_rows BIGINT NOT NULL, interval_start BIGINT, interval_end BIGINT, recorded_at BIGINT NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS runs (id VARCHAR PRIMARY KEY, command VARCHAR NOT NULL, env VARCHAR NOT NULL, started_at BIGINT NOT NULL, finished_at BIGINT, status VARCHAR NOT NULL, summary VARCHAR)`,
 ]
 
@@ -132,6 +133,50 @@ export class DuckDbStateStore implements StateStore {
         status: String(r['status']) as RunRecord['status'],
         summary: r['summary'] == null ? undefined : (JSON.parse(String(r['summary'])) as unknown),
       })),
+    )
+  }
+
+  listAudits(filter: { runId?: string; model?: string; limit: number }): Promise<AuditRecord[]> {
+    return this.serial(async () => {
+      const rows = await this.rows(
+        `SELECT * FROM audits WHERE ($1 IS NULL OR run_id = $1) AND ($2 IS NULL OR model = $2) ORDER BY recorded_at DESC, model, audit LIMIT $3`,
+        [filter.runId ?? null, filter.model ?? null, filter.limit],
+      )
+      return rows.map((r) => ({
+        runId: String(r['run_id']),
+        model: String(r['model']),
+        version: String(r['version']),
+        fingerprint: String(r['fingerprint']),
+        audit: String(r['audit']),
+        blocking: Boolean(r['blocking']),
+        status: String(r['status']) as AuditRecord['status'],
+        count: Number(r['bad_rows']),
+        interval: r['interval_start'] == null ? undefined : ([Number(r['interval_start']), Number(r['interval_end'])] as const),
+        at: Number(r['recorded_at']),
+      }))
+    })
+  }
+
+  recordAudits(records: readonly AuditRecord[]): Promise<void> {
+    if (records.length === 0) return Promise.resolve()
+    return this.serial(() =>
+      this.tx(async () => {
+        for (const a of records) {
+          await this.conn.run('INSERT INTO audits VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)', [
+            a.runId,
+            a.model,
+            a.version,
+            a.fingerprint,
+            a.audit,
+            a.blocking,
+            a.status,
+            a.count,
+            a.interval ? a.interval[0] : null,
+            a.interval ? a.interval[1] : null,
+            a.at,
+          ])
+        }
+      }),
     )
   }
 

@@ -252,6 +252,43 @@ export function describeEngineContract<A extends EngineAdapter>(name: string, ta
       })
     })
 
+    describe('verify before publish (write-audit-publish)', () => {
+      const fail = async (): Promise<void> => {
+        throw new Error('audit failed')
+      }
+      it('verify sees the new rows; a throw discards a full replace, a window and a merge', async () => {
+        const t = tbl('wap')
+        await db.replaceTable(t, 'SELECT 1 AS id, 10 AS v')
+        let seen: unknown
+        await db.replaceTable(t, 'SELECT 2 AS id, 20 AS v', { verify: async (q) => void (seen = await q(`SELECT id FROM ${db.quoteTable(t)}`)) })
+        expect(seen).toEqual([{ id: 2 }])
+        await expect(db.replaceTable(t, 'SELECT 3 AS id, 30 AS v', { verify: fail })).rejects.toThrow('audit failed')
+        expect(await rows(t)).toEqual([{ id: 2, v: 20 }])
+        const w = { timeColumn: 'd', startLiteral: "DATE '2024-01-02'", endLiteral: "DATE '2024-01-03'" }
+        const d = tbl('wapw')
+        await db.replaceTable(d, "SELECT 1 AS id, DATE '2024-01-02' AS d")
+        await expect(db.replaceWindow(d, "SELECT 9 AS id, DATE '2024-01-02' AS d", w, { verify: fail })).rejects.toThrow('audit failed')
+        expect(await rows(d)).toEqual([{ id: 1, d: '2024-01-02' }])
+        await expect(db.mergeByKey(d, "SELECT 1 AS id, DATE '2024-02-02' AS d", ['id'], { verify: fail })).rejects.toThrow('audit failed')
+        expect(await rows(d)).toEqual([{ id: 1, d: '2024-01-02' }])
+      })
+      it('a failed verify keeps the previous view and seed table', async () => {
+        const v = tbl('wapv')
+        await db.replaceView(v, 'SELECT 1 AS id')
+        await expect(db.replaceView(v, 'SELECT 2 AS id', { verify: fail })).rejects.toThrow('audit failed')
+        expect(await rows(v)).toEqual([{ id: 1 }])
+        const dir = mkdtempSync(join(tmpdir(), 'wap-'))
+        const csv = join(dir, 's.csv')
+        writeFileSync(csv, 'id\n1\n')
+        const s = tbl('waps')
+        await db.loadCsv(s, csv, undefined)
+        writeFileSync(csv, 'id\n2\n')
+        await expect(db.loadCsv(s, csv, undefined, { verify: fail })).rejects.toThrow('audit failed')
+        expect(await rows(s)).toEqual([{ id: 1 }])
+        rmSync(dir, { recursive: true })
+      })
+    })
+
     describe('concurrency', () => {
       it('runs many writes on different tables at once', async () => {
         const names = Array.from({ length: 10 }, (_, i) => `m${i}`)

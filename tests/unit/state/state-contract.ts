@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest'
+import { StateError } from '../../../src/errors.js'
+import type { Snapshot } from '../../../src/snapshot/snapshot.js'
+import type { StateStore } from '../../../src/state/state-store.js'
+
+const DAY = 86_400_000
+const snap = (name: string, fp: string, version = fp.slice(0, 4)): Snapshot => ({
+  name,
+  fingerprint: fp,
+  version,
+  dataHash: 'd',
+  metadataHash: 'm',
+  parents: [],
+  kind: { name: 'FULL' },
+  dialect: 'trino',
+  cron: '@daily',
+  file: `models/${name}.sql`,
+  createdAt: 1,
+})
+
+/** The behaviour every StateStore backend must have; `open` returns a fresh, empty store. */
+export function describeStateContract(name: string, open: () => Promise<StateStore>): void {
+  describe(`state store contract: ${name}`, () => {
+    it('stores snapshots once by fingerprint', async () => {
+      const s = await open()
+      await s.pushSnapshots([snap('a.x', 'fp1aaaa'), snap('a.y', 'fp2bbbb')])
+      await s.pushSnapshots([{ ...snap('a.x', 'fp1aaaa'), version: 'other' }])
+      const got = await s.getSnapshots(['fp1aaaa', 'fp2bbbb', 'missing'])
+      expect([...got.keys()].sort()).toEqual(['fp1aaaa', 'fp2bbbb'])
+      expect(got.get('fp1aaaa')!.version).toBe('fp1a')
+      await s.close()
+    })
+
+    it('keeps intervals merged per version; removes ranges', async () => {
+      const s = await open()
+      await s.addIntervals('v1', [[0, DAY]])
+      await s.addIntervals('v1', [[DAY, 2 * DAY], [5 * DAY, 6 * DAY]])
+      await s.addIntervals('v1', [[DAY, 2 * DAY]]) // idempotent
+      expect((await s.getIntervals(['v1', 'v2'])).get('v1')).toEqual([[0, 2 * DAY], [5 * DAY, 6 * DAY]])
+      await s.removeIntervals('v1', [[DAY / 2, 5.5 * DAY]])
+      expect((await s.getIntervals(['v1'])).get('v1')).toEqual([[0, DAY / 2], [5.5 * DAY, 6 * DAY]])
+      await s.close()
+    })
+
+    it('saves environments compare-and-set on their revision', async () => {
+      const s = await open()
+      expect(await s.getEnvironment('prod')).toBeUndefined()
+      const saved = await s.saveEnvironment({ name: 'prod', snapshots: { 'a.x': 'fp1' }, revision: 0, updatedAt: 0 }, undefined)
+      expect(saved.revision).toBe(1)
+      await expect(s.saveEnvironment({ ...saved, snapshots: {} }, undefined)).rejects.toBeInstanceOf(StateError)
+      await expect(s.saveEnvironment({ ...saved, snapshots: {} }, 7)).rejects.toThrow(/changed by another process/)
+      const next = await s.saveEnvironment({ ...saved, snapshots: { 'a.x': 'fp2' } }, 1)
+      expect(next.revision).toBe(2)
+      expect((await s.getEnvironment('prod'))!.snapshots).toEqual({ 'a.x': 'fp2' })
+      expect((await s.listEnvironments()).map((e) => e.name)).toEqual(['prod'])
+      await s.close()
+    })
+
+    it('logs runs and audits', async () => {
+      const s = await open()
+      await s.startRun({ id: 'r1', command: 'run', env: 'prod', startedAt: 10, status: 'running' })
+      await s.finishRun('r1', 'failed', { failed: ['a.x'] })
+      const [run] = await s.listRuns(5)
+      expect(run).toMatchObject({ id: 'r1', status: 'failed', summary: { failed: ['a.x'] } })
+      expect(run!.finishedAt).toBeGreaterThan(0)
+      await s.recordAudits([
+        { runId: 'r1', model: 'a.x', version: 'v', fingerprint: 'f', audit: 'not_null', blocking: true, status: 'failed', count: 3, interval: [0, DAY], at: 5 },
+        { runId: 'r1', model: 'a.y', version: 'v', fingerprint: 'f', audit: 'unique_values', blocking: false, status: 'passed', count: 0, at: 6 },
+      ])
+      expect((await s.listAudits({ model: 'a.x', limit: 10 })).map((a) => [a.audit, a.status, a.count, a.interval])).toEqual([
+        ['not_null', 'failed', 3, [0, DAY]],
+      ])
+      expect(await s.listAudits({ runId: 'r1', limit: 10 })).toHaveLength(2)
+      await s.close()
+    })
+  })
+}

@@ -25,6 +25,7 @@ export type ErrorCode =
   | 'STATE_ERROR'
   | 'STATE_LOCKED'
   | 'TRANSPILE_FAILED'
+  | 'AUDIT_INVALID'
 
 export interface SourceLocation {
   /** Path of the file, relative to the project root where possible. */

@@ -22,6 +22,21 @@ export interface AuditDefinition {
   defaults: Record<string, string>
   /** False for the `_non_blocking` variants and for user audits declared `blocking false`. */
   blocking: boolean
+  /**
+   * Every parameter the audit accepts besides `condition` and `blocking` (which all audits
+   * accept). Built-ins: their declared parameters; user audits: `defaults` keys plus the `@name`s
+   * the query reads. Undefined = any name is accepted.
+   */
+  params?: string[]
+  /**
+   * Built-ins only: builds the audit's SQL directly (instead of rendering `query`), in `dialect`,
+   * reading the rows to check from `table`. `args` are the call's arguments merged over `defaults`,
+   * macros already rendered, as SQL text.
+   * @throws ProjectError('AUDIT_INVALID') (no location) for a malformed argument, e.g. `column := (a, b)`.
+   */
+  build?: (args: Readonly<Record<string, string>>, table: string, dialect: Dialect) => string
+  /** True when the AUDIT header says `skip true`: the audit is never run. Default false. */
+  skip?: boolean
 }
 
 /** All audits a project can call: built-ins plus `audits/*.sql`. */
@@ -40,6 +55,17 @@ export interface AuditRenderContext {
   sql: SqlService
   variables: Readonly<Record<string, unknown>>
   macros: MacroRegistry
+  /**
+   * Dialect of the model file the `audits (...)` call is written in: the call's arguments
+   * (`condition`, `criteria`, ...) and the built-ins' SQL are read in it. Default `'trino'`.
+   */
+  modelDialect?: Dialect
+  /** Interval being audited, for `@start_ds`-style macros in audits and arguments; default the load-time placeholder. */
+  interval?: Interval
+  /** Execution time, epoch ms, for `@execution_*` macros. Default `Date.now()`. */
+  executionTime?: number
+  /** The model's file and line, so errors in a call's arguments point at the model. */
+  location?: { file: string; line: number }
 }
 
 /** The outcome of one audit call on one table (and batch interval). */

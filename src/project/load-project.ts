@@ -6,7 +6,7 @@ import { EngineError, ProjectError } from '../errors.js'
 import { emptyMacroRegistry, loadUserMacros, renderSql, type MacroRegistry } from '../macros/index.js'
 import { scanQuery } from '../sql/query-scan.js'
 import { WORK_DIR } from '../util/paths.js'
-import { ModelCache, sha256, summarize, type AnalysisSummary } from './model-cache.js'
+import { ModelCache, sha256, summarize, type AnalysisSummary, type Entry } from './model-cache.js'
 import { parseExternalModels } from './external-models.js'
 import type { ModelDefinition } from './model.js'
 import { parseModelFile } from './model-file.js'
@@ -85,16 +85,16 @@ export async function loadProject(dir: string, opts: { gateway?: string } = {}):
   await cache.load()
   const defs: ModelDefinition[] = []
   /** Per model: its file's content hash and, when cached, its analysis. */
-  const fileInfo = new Map<ModelDefinition, { rel: string; hash: string; cached: boolean; analysis?: AnalysisSummary }>()
+  const fileInfo = new Map<ModelDefinition, { rel: string; hash: string; text: string; cached: boolean } & Pick<Entry, 'analysis' | 'derived'>>()
   for (const file of listFiles(join(root, 'models'), '.sql')) {
     const rel = relative(root, file).split(sep).join('/')
     const text = readFileSync(file, 'utf8')
     const hash = sha256(text)
-    const hit = cache.get(rel, hash)
+    const hit = cache.get(rel, hash, text)
     const def = hit ? hit.def : guard(() => parseModelFile(text, rel, defaults))
     if (!def) continue
     defs.push(def)
-    fileInfo.set(def, { rel, hash, cached: hit !== undefined, analysis: hit?.analysis })
+    fileInfo.set(def, { rel, hash, text, cached: hit !== undefined, analysis: hit?.analysis, derived: hit?.derived })
   }
   for (const name of ['external_models.yaml', 'external_models.yml']) {
     if (existsSync(join(root, name))) {
@@ -133,10 +133,16 @@ export async function loadProject(dir: string, opts: { gateway?: string } = {}):
   for (const def of byName.values()) {
     const info = fileInfo.get(def)
     if (!info?.cached && hasQuery(def) && !rendered.has(def.name)) continue // its error is already reported
-    const m = guard(() => deriveModel(root, def, info?.cached ? info.analysis : analyzeRendered(def, rendered.get(def.name))))
+    const m =
+      info?.derived && def.kind.name !== 'SEED'
+        ? { def, analysis: info.analysis, ...info.derived, parents: [...info.derived.parents] }
+        : guard(() => deriveModel(root, def, info?.cached ? info.analysis : analyzeRendered(def, rendered.get(def.name))))
     if (!m) continue
     models.set(def.name, m)
-    if (info) cache.set(info.rel, info.hash, def, m.analysis)
+    if (info) {
+      const derived = def.kind.name === 'SEED' ? undefined : { parents: [...m.parents], dataHash: m.dataHash, metadataHash: m.metadataHash }
+      cache.set(info.rel, info.text, { hash: info.hash, def, analysis: m.analysis, derived })
+    }
   }
   await cache.save()
 
@@ -280,11 +286,12 @@ function listFiles(dir: string, ext: string): string[] {
   if (!existsSync(dir)) return []
   const out: string[] = []
   const walk = (d: string): void => {
-    for (const name of readdirSync(d).sort()) {
-      if (name.startsWith('.')) continue
-      const p = join(d, name)
-      if (statSync(p).isDirectory()) walk(p)
-      else if (name.endsWith(ext)) out.push(p)
+    const entries = readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    for (const e of entries) {
+      if (e.name.startsWith('.')) continue
+      const p = join(d, e.name)
+      if (e.isDirectory()) walk(p)
+      else if (e.name.endsWith(ext)) out.push(p)
     }
   }
   walk(dir)

@@ -31,11 +31,19 @@ export function summarize(a: QueryAnalysis): AnalysisSummary {
 /** Bump when ModelDefinition or the loader's derivations change meaning. */
 const CACHE_VERSION = 'models-v1'
 
-interface Entry {
+export interface Entry {
   /** sha256 of the file's content. */
   hash: string
   def: ModelDefinition
   analysis: AnalysisSummary | undefined
+  /** What the loader derived (not for SEED models, whose CSV can change on its own). */
+  derived?: { parents: string[]; dataHash: string; metadataHash: string }
+}
+
+/** As stored: the query is kept as its position in the file (the file is read anyway). */
+interface StoredEntry extends Omit<Entry, 'def'> {
+  def: Omit<ModelDefinition, 'query'>
+  query: [offset: number, length: number]
 }
 
 /**
@@ -44,8 +52,8 @@ interface Entry {
  * variables, model defaults, user macros): any change there invalidates every entry.
  */
 export class ModelCache {
-  private entries = new Map<string, Entry>()
-  private readonly next = new Map<string, Entry>()
+  private entries = new Map<string, StoredEntry>()
+  private readonly next = new Map<string, StoredEntry>()
   private changed = false
 
   constructor(
@@ -64,24 +72,33 @@ export class ModelCache {
 
   async load(): Promise<void> {
     try {
-      const raw = JSON.parse(await readFile(this.file, 'utf8')) as { scope: string; entries: Record<string, Entry> }
+      const raw = JSON.parse(await readFile(this.file, 'utf8')) as { scope: string; entries: Record<string, StoredEntry> }
       if (raw.scope === this.scope) this.entries = new Map(Object.entries(raw.entries))
     } catch {
       this.entries = new Map() // missing or corrupt: start empty
     }
   }
 
-  /** The cached model for `file` if its content hash matches. */
-  get(file: string, hash: string): Entry | undefined {
+  /** The cached model for `file` if its content hash matches; `text` is the file's content. */
+  get(file: string, hash: string, text: string): Entry | undefined {
     const e = this.entries.get(file)
-    return e && e.hash === hash ? e : undefined
+    if (!e || e.hash !== hash) return undefined
+    const [offset, length] = e.query
+    return { hash, analysis: e.analysis, derived: e.derived, def: { ...e.def, query: text.slice(offset, offset + length) } }
   }
 
   /** Remember a successfully loaded model (only what this load saw is kept). */
-  set(file: string, hash: string, def: ModelDefinition, analysis: AnalysisSummary | undefined): void {
+  set(file: string, text: string, e: Entry): void {
     const prev = this.entries.get(file)
-    if (!prev || prev.hash !== hash) this.changed = true
-    this.next.set(file, { hash, def, analysis })
+    if (prev && prev.hash === e.hash) {
+      this.next.set(file, prev)
+      return
+    }
+    const offset = e.def.query === '' ? 0 : text.lastIndexOf(e.def.query)
+    if (offset < 0) return // the query is not verbatim in the file: do not cache this model
+    this.changed = true
+    const { query, ...def } = e.def
+    this.next.set(file, { hash: e.hash, def, analysis: e.analysis, derived: e.derived, query: [offset, query.length] })
   }
 
   async save(): Promise<void> {

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
-import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api'
+import { DuckDBInstance, listValue, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api'
 import { StateError } from '../../errors.js'
 import type { Interval } from '../../snapshot/interval.js'
 import { mergeIntervals, subtractIntervals } from '../../snapshot/intervals.js'
@@ -98,12 +98,13 @@ export class DuckDbStateStore implements StateStore {
   getSnapshots(fingerprints: readonly string[]): Promise<Map<string, Snapshot>> {
     return this.serial(async () => {
       const out = new Map<string, Snapshot>()
-      for (const chunk of chunks(fingerprints, 1000)) {
-        const ph = chunk.map((_, i) => `$${i + 1}`).join(', ')
-        for (const r of await this.rows(`SELECT payload FROM snapshots WHERE fingerprint IN (${ph})`, [...chunk])) {
-          const s = JSON.parse(String(r['payload'])) as Snapshot
-          out.set(s.fingerprint, s)
-        }
+      if (fingerprints.length === 0) return out
+      const rows = await this.rows('SELECT payload FROM snapshots WHERE fingerprint IN (SELECT unnest($1::VARCHAR[]))', [
+        listValue([...fingerprints]),
+      ])
+      for (const r of rows) {
+        const s = JSON.parse(String(r['payload'])) as Snapshot
+        out.set(s.fingerprint, s)
       }
       return out
     })
@@ -112,12 +113,11 @@ export class DuckDbStateStore implements StateStore {
   getIntervals(versions: readonly string[]): Promise<Map<string, Interval[]>> {
     return this.serial(async () => {
       const out = new Map<string, Interval[]>()
-      for (const chunk of chunks(versions, 1000)) {
-        const ph = chunk.map((_, i) => `$${i + 1}`).join(', ')
-        for (const r of await this.rows(`SELECT version, intervals FROM intervals WHERE version IN (${ph})`, [...chunk])) {
-          out.set(String(r['version']), JSON.parse(String(r['intervals'])) as Interval[])
-        }
-      }
+      if (versions.length === 0) return out
+      const rows = await this.rows('SELECT version, intervals FROM intervals WHERE version IN (SELECT unnest($1::VARCHAR[]))', [
+        listValue([...versions]),
+      ])
+      for (const r of rows) out.set(String(r['version']), JSON.parse(String(r['intervals'])) as Interval[])
       return out
     })
   }

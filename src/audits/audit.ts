@@ -9,9 +9,11 @@ import type { SqlService } from '../sql/sql-service.js'
 export interface AuditDefinition {
   /** Lower-case name (`not_null`, `no_gaps`, ...). */
   name: string
-  /** Where a user audit is defined; undefined for built-ins. */
+  /** Where a user audit is defined (file and line of its `AUDIT` keyword); undefined for built-ins. */
   file?: string
   line?: number
+  /** User audits: 1-based line in `file` where `query` starts, so macro errors point at the right line. */
+  queryLine?: number
   /** Dialect the query is written in. Built-ins are written in a Trino/DuckDB-neutral subset. */
   dialect: Dialect
   /** The query, with `@this_model` and `@param` macros. */

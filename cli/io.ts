@@ -19,6 +19,10 @@ export const EXIT = {
   INTERNAL: 2,
   /** The command ran, but some models failed or were skipped. */
   MODELS_FAILED: 3,
+  /** `test` ran every test, but some failed (their expected rows differ from the model's output). */
+  TESTS_FAILED: 4,
+  /** `audit` ran every audit, but some blocking audits failed. */
+  AUDITS_FAILED: 5,
 } as const
 
 export function printJson(io: CliIo, value: unknown): void {

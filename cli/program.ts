@@ -2,6 +2,8 @@ import { Command } from 'commander'
 import { Context } from '../src/context.js'
 import { EngineError } from '../src/errors.js'
 import { VERSION } from '../src/version.js'
+import { registerAudit } from './commands/audit.js'
+import { registerCreateTest } from './commands/create-test.js'
 import { registerDag } from './commands/dag.js'
 import { registerInfo } from './commands/info.js'
 import { registerInit } from './commands/init.js'
@@ -9,6 +11,7 @@ import { registerPlan } from './commands/plan.js'
 import { registerQuery } from './commands/query.js'
 import { registerRender } from './commands/render.js'
 import { registerRun } from './commands/run.js'
+import { registerTest } from './commands/test.js'
 import { EXIT, type CliIo } from './io.js'
 import type { GlobalOptions } from './options.js'
 
@@ -55,6 +58,9 @@ export function createProgram(io: CliIo): Command {
   registerPlan(program, env)
   registerRun(program, env)
   registerQuery(program, env)
+  registerTest(program, env)
+  registerCreateTest(program, env)
+  registerAudit(program, env)
   return program
 }
 

@@ -26,6 +26,7 @@ export type ErrorCode =
   | 'STATE_LOCKED'
   | 'TRANSPILE_FAILED'
   | 'AUDIT_INVALID'
+  | 'AUDIT_FAILED'
 
 export interface SourceLocation {
   /** Path of the file, relative to the project root where possible. */

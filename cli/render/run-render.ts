@@ -39,6 +39,11 @@ export function runToText(r: RunResult): string {
     if (f.sql) out.push(indent(f.sql.trim(), '      | '))
   }
   for (const s of skipped) out.push(`  SKIPPED ${s.name}: ${s.message ?? ''}`)
+  for (const m of r.models) {
+    for (const a of m.audits ?? []) {
+      if (a.status === 'failed' && !a.blocking) out.push(`  WARN ${m.name}: non-blocking audit ${a.audit} found ${a.count} bad row${a.count === 1 ? '' : 's'}`)
+    }
+  }
   return out.join('\n')
 }
 

@@ -1,6 +1,9 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
 import { dirname, join, relative, resolve, sep } from 'node:path'
 import { loadConfig, type ResolvedConfig } from '../config/load-config.js'
+import type { AuditRegistry } from '../audits/audit.js'
+import { BUILTIN_AUDITS } from '../audits/builtin-audits.js'
+import { createAuditRegistry, loadAuditRegistry, validateAuditCalls } from '../audits/registry.js'
 import { Dag } from '../dag/graph.js'
 import { EngineError, ProjectError } from '../errors.js'
 import { emptyMacroRegistry, loadUserMacros, renderSql, type MacroRegistry } from '../macros/index.js'
@@ -33,6 +36,8 @@ export interface Project {
   models: Map<string, LoadedModel>
   dag: Dag<LoadedModel>
   macros: MacroRegistry
+  /** Built-in audits and the project's `audits/*.sql`. */
+  audits: AuditRegistry
 }
 
 /** Problems found while loading; the loader reports all of them at once. */
@@ -72,6 +77,13 @@ export async function loadProject(dir: string, opts: { gateway?: string } = {}):
     }
   }
   const macros = existsSync(join(root, 'macros')) ? await loadUserMacros(join(root, 'macros')) : emptyMacroRegistry
+  let audits: AuditRegistry = createAuditRegistry(BUILTIN_AUDITS.values())
+  try {
+    audits = await loadAuditRegistry(root, { dialect: config.config.model_defaults.dialect })
+  } catch (e) {
+    if (!(e instanceof EngineError)) throw e
+    errors.push(e)
+  }
   const defaults = {
     dialect: config.config.model_defaults.dialect,
     cron: config.config.model_defaults.cron,
@@ -138,6 +150,13 @@ export async function loadProject(dir: string, opts: { gateway?: string } = {}):
         ? { def, analysis: info.analysis, ...info.derived, parents: [...info.derived.parents] }
         : guard(() => deriveModel(root, def, info?.cached ? info.analysis : analyzeRendered(def, rendered.get(def.name))))
     if (!m) continue
+    if (def.audits.length > 0) {
+      const ok = guard(() => {
+        validateAuditCalls(def.audits, audits, { file: def.file, line: def.line }, { variables: config.variables, macros })
+        return true
+      })
+      if (!ok) continue
+    }
     models.set(def.name, m)
     if (info) {
       const derived = def.kind.name === 'SEED' ? undefined : { parents: [...m.parents], dataHash: m.dataHash, metadataHash: m.metadataHash }
@@ -180,7 +199,7 @@ export async function loadProject(dir: string, opts: { gateway?: string } = {}):
     )
   }
   if (errors.length > 0) throw new ProjectLoadError(errors)
-  return { dir: root, config, models, dag, macros }
+  return { dir: root, config, models, dag, macros, audits }
 }
 
 function hasQuery(def: ModelDefinition): boolean {

@@ -49,7 +49,7 @@ export async function applyPlan(o: ApplyOptions): Promise<RunResult> {
     signal: o.signal,
     work: async (name, signal) => {
       const r = await evaluateModel(
-        { project: o.project, engine: o.engine, state: o.state, sql: o.sql, planned, executionTime: plan.now, reporter: o.reporter },
+        { runId, project: o.project, engine: o.engine, state: o.state, sql: o.sql, planned, executionTime: plan.now, reporter: o.reporter },
         planned.get(name)!,
         signal,
       )

@@ -1,5 +1,7 @@
 import { dirname, resolve } from 'node:path'
-import type { EngineAdapter } from '../engines/engine-adapter.js'
+import { runAudits } from '../audits/run-audits.js'
+import type { AuditResult } from '../audits/audit.js'
+import type { EngineAdapter, WriteOptions } from '../engines/engine-adapter.js'
 import { EngineError, QueryError } from '../errors.js'
 import type { PlannedModel } from '../plan/plan.js'
 import type { Project } from '../project/load-project.js'
@@ -8,9 +10,11 @@ import { physicalTable } from '../snapshot/physical.js'
 import type { StateStore } from '../state/state-store.js'
 import type { SqlService } from '../sql/sql-service.js'
 import { renderModelQuery, renderStatement, unquoteIdent, type RenderTarget } from './render-model.js'
-import type { NodeResult, RunReporter } from './run-result.js'
+import type { NodeAudit, NodeResult, RunReporter } from './run-result.js'
 
 export interface EvaluatorContext {
+  /** Id of the run, for audit records. */
+  runId: string
   project: Project
   engine: EngineAdapter
   state: StateStore
@@ -45,6 +49,52 @@ export async function evaluateModel(ctx: EvaluatorContext, pm: PlannedModel, sig
   const def = model.def
   const table = physicalTable(pm.name, pm.snapshot.version)
   const target = renderTarget(ctx, pm)
+  const audits: AuditResult[] = []
+  const record = async (found: readonly AuditResult[]): Promise<void> => {
+    audits.push(...found)
+    await ctx.state.recordAudits(
+      found.map((a) => ({
+        runId: ctx.runId,
+        model: pm.name,
+        version: pm.snapshot.version,
+        fingerprint: pm.snapshot.fingerprint,
+        audit: a.audit,
+        blocking: a.blocking,
+        status: a.status,
+        count: a.count,
+        interval: a.interval,
+        at: Date.now(),
+      })),
+    )
+  }
+  /** Write-audit-publish: audits run inside the write's transaction; a blocking failure discards it. */
+  const verifyFor = (interval: Interval, where: string | undefined): WriteOptions['verify'] => {
+    if (def.audits.length === 0) return undefined
+    return async (query) => {
+      const found = await runAudits({
+        model: pm.name,
+        calls: def.audits,
+        registry: ctx.project.audits,
+        query,
+        interval: def.kind.name === 'INCREMENTAL_BY_TIME_RANGE' ? interval : undefined,
+        ctx: {
+          thisModel: ctx.engine.quoteTable(table),
+          where,
+          engineDialect: ctx.engine.dialect,
+          modelDialect: def.dialect,
+          sql: ctx.sql,
+          variables: ctx.project.config.variables,
+          macros: ctx.project.macros,
+          executionTime: ctx.executionTime,
+          location: { file: def.file, line: def.line },
+        },
+      })
+      const blocking = found.filter((a) => a.blocking && a.status === 'failed')
+      if (blocking.length > 0) throw new AuditFailedError(pm.name, blocking, found)
+      pending = found
+    }
+  }
+  let pending: AuditResult[] = []
   let done = 0
   try {
     await ctx.engine.createSchema(table.schema)
@@ -55,37 +105,40 @@ export async function evaluateModel(ctx: EvaluatorContext, pm: PlannedModel, sig
     const intervals: Interval[] = action.kind === 'build' ? [action.interval] : action.batches
     for (const interval of intervals) {
       if (signal.aborted) return result('cancelled', done, new Error('run cancelled'))
+      pending = []
+      const whole = { signal, verify: verifyFor(interval, undefined) }
       switch (kind.name) {
         case 'SEED': {
           const csv = resolve(ctx.project.dir, dirname(def.file), kind.path)
-          await ctx.engine.loadCsv(table, csv, def.columns.length > 0 ? def.columns : undefined)
+          await ctx.engine.loadCsv(table, csv, def.columns.length > 0 ? def.columns : undefined, whole)
           break
         }
         case 'VIEW':
-          await ctx.engine.replaceView(table, renderModelQuery(def, model.parents, interval, ctx.executionTime, target))
+          await ctx.engine.replaceView(table, renderModelQuery(def, model.parents, interval, ctx.executionTime, target), whole)
           break
         case 'FULL':
-          await ctx.engine.replaceTable(table, renderModelQuery(def, model.parents, interval, ctx.executionTime, target), { signal })
+          await ctx.engine.replaceTable(table, renderModelQuery(def, model.parents, interval, ctx.executionTime, target), whole)
           break
         case 'INCREMENTAL_BY_TIME_RANGE': {
           const q = renderModelQuery(def, model.parents, interval, ctx.executionTime, target)
+          const col = unquoteIdent(kind.timeColumn)
+          const lo = ctx.engine.timestampLiteral(interval[0])
+          const hi = ctx.engine.timestampLiteral(interval[1])
+          const qc = ctx.engine.quoteIdent(col)
           await ctx.engine.createEmptyTable(table, q, { signal })
           await ctx.engine.replaceWindow(
             table,
             q,
-            {
-              timeColumn: unquoteIdent(kind.timeColumn),
-              startLiteral: ctx.engine.timestampLiteral(interval[0]),
-              endLiteral: ctx.engine.timestampLiteral(interval[1]),
-            },
-            { signal },
+            { timeColumn: col, startLiteral: lo, endLiteral: hi },
+            // Audit only the rows this batch wrote.
+            { signal, verify: verifyFor(interval, `${qc} >= ${lo} AND ${qc} < ${hi}`) },
           )
           break
         }
         case 'INCREMENTAL_BY_UNIQUE_KEY': {
           const q = renderModelQuery(def, model.parents, interval, ctx.executionTime, target)
           await ctx.engine.createEmptyTable(table, q, { signal })
-          await ctx.engine.mergeByKey(table, q, kind.uniqueKey.map(unquoteIdent), { signal })
+          await ctx.engine.mergeByKey(table, q, kind.uniqueKey.map(unquoteIdent), whole)
           break
         }
         case 'EXTERNAL':
@@ -95,16 +148,38 @@ export async function evaluateModel(ctx: EvaluatorContext, pm: PlannedModel, sig
           throw new Error(`unhandled kind ${String(never)}`)
         }
       }
-      // The data is committed; now (and only now) record the interval.
+      // The data is committed; now (and only now) record the interval and its audits.
       await ctx.state.addIntervals(pm.snapshot.version, [interval])
+      await record(pending)
       done++
       ctx.reporter?.onBatchDone?.(pm.name, done, total, action.kind === 'backfill' ? interval : undefined)
     }
-    return result('succeeded', done)
+    return { ...result('succeeded', done), audits: summarizeAudits(audits) }
   } catch (e) {
-    if (e instanceof EngineError || e instanceof Error) return result('failed', done, e)
+    if (e instanceof AuditFailedError) {
+      await record(e.results)
+      return { ...result('failed', done, e), sql: e.failed[0]!.sql, audits: summarizeAudits(audits) }
+    }
+    if (e instanceof EngineError || e instanceof Error) return { ...result('failed', done, e), audits: summarizeAudits(audits) }
     return result('failed', done, new Error(String(e)))
   }
+}
+
+/** A blocking audit failed: the write is rolled back and the model fails. */
+export class AuditFailedError extends EngineError {
+  constructor(
+    readonly model: string,
+    readonly failed: readonly AuditResult[],
+    readonly results: readonly AuditResult[],
+  ) {
+    const parts = failed.map((a) => `${a.audit} (${a.count} bad row${a.count === 1 ? '' : 's'}, e.g. ${JSON.stringify(a.sample[0] ?? {})})`)
+    super('AUDIT_FAILED', `blocking audit failed: ${parts.join('; ')}; the batch was not published`)
+  }
+}
+
+function summarizeAudits(results: readonly AuditResult[]): NodeAudit[] | undefined {
+  if (results.length === 0) return undefined
+  return results.map((a) => ({ audit: a.audit, blocking: a.blocking, status: a.status, count: a.count, interval: a.interval }))
 }
 
 /** Resolve references: models to the physical table of the version this plan targets. */

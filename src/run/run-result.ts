@@ -1,6 +1,15 @@
 /** Outcome of one model in a run. */
 export type NodeStatus = 'succeeded' | 'failed' | 'skipped' | 'unchanged' | 'cancelled'
 
+/** One audit outcome, as reported per model. */
+export interface NodeAudit {
+  audit: string
+  blocking: boolean
+  status: 'passed' | 'failed'
+  count: number
+  interval?: readonly [number, number]
+}
+
 export interface NodeResult {
   name: string
   status: NodeStatus
@@ -11,6 +20,8 @@ export interface NodeResult {
   message?: string
   /** The SQL that failed, when an engine query failed. */
   sql?: string
+  /** Audits run on what this model wrote (non-blocking failures are warnings). */
+  audits?: NodeAudit[]
 }
 
 /** Outcome of applying a plan. `ok` is false when any model failed or was skipped. */

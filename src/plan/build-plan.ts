@@ -181,9 +181,13 @@ function actionFor(input: PlanInput, m: LoadedModel, s: Snapshot): ModelAction {
   const kind = s.kind
   switch (kind.name) {
     case 'VIEW':
-    case 'SEED':
       return processed.length === 0 ? { kind: 'build', interval: [start, Math.max(start, end)] } : upToDate()
+    case 'SEED':
     case 'FULL': {
+      // A seed with run-relative dates (`now-3d`) is reloaded every cron interval, like FULL.
+      if (kind.name === 'SEED' && !m.relativeDates) {
+        return processed.length === 0 ? { kind: 'build', interval: [start, Math.max(start, end)] } : upToDate()
+      }
       const covered = processed.length > 0 ? processed[processed.length - 1]![1] : -Infinity
       if (processed.length > 0 && covered >= end) return upToDate()
       return { kind: 'build', interval: [start, Math.max(start, end)] }

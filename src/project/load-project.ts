@@ -13,6 +13,7 @@ import { ModelCache, sha256, summarize, type AnalysisSummary, type Entry } from 
 import { parseExternalModels } from './external-models.js'
 import type { ModelDefinition } from './model.js'
 import { parseModelFile } from './model-file.js'
+import { resolveRelativeCsv } from './relative-dates.js'
 import { parseCsv } from './seed-csv.js'
 
 /** One model of a loaded project, with what the engine derived from it. */
@@ -26,6 +27,8 @@ export interface LoadedModel {
   dataHash: string
   /** Hash of everything that does not (description, tags, audits, cron, owner). */
   metadataHash: string
+  /** A SEED whose CSV has cells relative to the run time (`now-3d`): reloaded every cron interval. */
+  relativeDates?: boolean
 }
 
 /** A loaded, validated project. */
@@ -235,6 +238,7 @@ export function relocate(e: unknown, location: { file: string; line: number }): 
 function deriveModel(root: string, def: ModelDefinition, analysis: AnalysisSummary | undefined): LoadedModel {
   let parents: string[] = []
   let seedHash = ''
+  let relativeDates = false
   if (def.kind.name === 'SEED') {
     const path = resolve(root, dirname(def.file), def.kind.path)
     if (!existsSync(path)) {
@@ -245,6 +249,7 @@ function deriveModel(root: string, def: ModelDefinition, analysis: AnalysisSumma
     const text = readFileSync(path, 'utf8')
     parseCsv(text, relative(root, path).split(sep).join('/'))
     seedHash = sha256(text)
+    relativeDates = resolveRelativeCsv(text, 0).changed
   } else if (analysis) {
     parents = analysis.tables.filter((t) => t !== def.name)
   }
@@ -264,7 +269,7 @@ function deriveModel(root: string, def: ModelDefinition, analysis: AnalysisSumma
   const metadataHash = sha256(
     JSON.stringify([def.description, def.tags, def.audits, def.cron, def.owner, def.columnDescriptions, def.grain, def.start, def.end]),
   )
-  return { def, parents, analysis, dataHash, metadataHash }
+  return { def, parents, analysis, dataHash, metadataHash, ...(relativeDates ? { relativeDates } : {}) }
 }
 
 /**

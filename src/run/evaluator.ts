@@ -1,4 +1,7 @@
-import { dirname, resolve } from 'node:path'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { basename, dirname, join, resolve } from 'node:path'
+import { resolveRelativeCsv } from '../project/relative-dates.js'
 import { runAudits } from '../audits/run-audits.js'
 import type { AuditResult } from '../audits/audit.js'
 import type { EngineAdapter, WriteOptions } from '../engines/engine-adapter.js'
@@ -110,7 +113,9 @@ export async function evaluateModel(ctx: EvaluatorContext, pm: PlannedModel, sig
       switch (kind.name) {
         case 'SEED': {
           const csv = resolve(ctx.project.dir, dirname(def.file), kind.path)
-          await ctx.engine.loadCsv(table, csv, def.columns.length > 0 ? def.columns : undefined, whole)
+          await withResolvedSeed(csv, model.relativeDates === true, ctx.executionTime, (path) =>
+            ctx.engine.loadCsv(table, path, def.columns.length > 0 ? def.columns : undefined, whole),
+          )
           break
         }
         case 'VIEW':
@@ -162,6 +167,19 @@ export async function evaluateModel(ctx: EvaluatorContext, pm: PlannedModel, sig
     }
     if (e instanceof EngineError || e instanceof Error) return { ...result('failed', done, e), audits: summarizeAudits(audits) }
     return result('failed', done, new Error(String(e)))
+  }
+}
+
+/** Load a seed as is, or with its run-relative cells (`now-3d`) resolved into a temporary copy. */
+async function withResolvedSeed(csv: string, relative: boolean, now: number, load: (path: string) => Promise<void>): Promise<void> {
+  if (!relative) return load(csv)
+  const dir = await mkdtemp(join(tmpdir(), 'tributary-seed-'))
+  try {
+    const path = join(dir, basename(csv))
+    await writeFile(path, resolveRelativeCsv(await readFile(csv, 'utf8'), now).text)
+    await load(path)
+  } finally {
+    await rm(dir, { recursive: true, force: true })
   }
 }
 

@@ -4,7 +4,7 @@
 //   node bench/generate-project.mjs --models N --out DIR [--seed S] [--quiet]
 //
 // Writes DIR/config.yaml, DIR/external_models.yaml (~20 raw source tables) and
-// N models under DIR/models/<layer>/<name>.sql (Trino dialect, MODEL (...)
+// N models under DIR/models/<layer>/<name>.sql (DIR/models is replaced; Trino, MODEL (...)
 // header). The DAG is layered: staging models read external tables,
 // intermediate models read staging or earlier intermediate models, marts read
 // intermediate models. Every model has 1-4 parents. Output is a pure function

@@ -9,7 +9,7 @@
 // 2-core machine are too noisy to assert on.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync, accessSync, constants as fsc } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, mkdirSync, accessSync, constants as fsc } from 'node:fs';
 import { cpus, freemem, loadavg, totalmem, tmpdir, homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +35,7 @@ const { values: opt } = parseArgs({
     'peer-runs': { type: 'string' },
     'peer-timeout': { type: 'string', default: '600' },
     'skip-ours': { type: 'boolean', default: false },
+    merge: { type: 'boolean', default: false },
     'sample-ms': { type: 'string', default: '500' },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -53,6 +54,8 @@ if (opt.help) {
   --peer-runs N             timed runs per SQLMesh scenario (default: --runs)
   --peer-timeout 600        per-run timeout for SQLMesh, seconds ("timeout" is reported)
   --skip-ours               only run the peers (our CLI need not be built)
+  --merge                   keep (tool, size) results from the previous plan-results.json
+                            that this invocation does not re-measure (e.g. slow peer runs)
   --sample-ms 500           process-tree memory sampling interval`);
   process.exit(0);
 }
@@ -254,6 +257,7 @@ function runTimed({ cmd, args, cwd, env, timeoutMs: limit, input, keepStdout }) 
         } catch {
           /* no time output (killed) */
         }
+        if (peakRssMB == null && peakHwm > 0) peakRssMB = peakHwm / 1024; // sampled VmHWM
       } else {
         peakRssMB = peakHwm / 1024;
       }
@@ -328,7 +332,7 @@ function describeFailure(r) {
 function summarize(runsList) {
   const okRuns = runsList.filter((r) => r.ok);
   if (runsList.some((r) => r.timedOut)) return { status: 'timeout', medianS: null };
-  if (okRuns.length < runsList.length || runsList.length === 0) return { status: runsList.length ? 'error' : 'skipped', medianS: null };
+  if (okRuns.length < runsList.length || runsList.length === 0) return { status: runsList.length ? 'error' : 'not run', medianS: null };
   const w = okRuns.map((r) => r.wallS);
   const cpu = okRuns.map((r) => r.cpuS).filter((x) => x != null);
   return { status: 'ok', medianS: median(w), minS: Math.min(...w), maxS: Math.max(...w), medianCpuS: median(cpu) };
@@ -366,8 +370,18 @@ async function benchOurs(size, dir) {
       }
     }
   }
+  let cliBuiltAt = null;
+  try {
+    cliBuiltAt = statSync(cliPath).mtime.toISOString();
+  } catch {
+    /* ignore */
+  }
+  const gitHead = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO, encoding: 'utf8' }).stdout?.trim() || null;
   return {
     tool: 'tributary',
+    cliBuiltAt,
+    gitHead,
+    timeoutS: timeoutMs / 1000,
     command: `node ${relative(cliPath)} plan --json -p ${relative(dir)}`,
     cold: { ...summarize(cold), runs: cold },
     warm: { ...summarize(warm), runs: warm },
@@ -455,6 +469,7 @@ async function benchSqlmesh(size, dir) {
   return {
     tool: 'sqlmesh',
     version: sqlmeshVersion,
+    timeoutS: peerTimeoutMs / 1000,
     command: `echo n | sqlmesh -p ${relative(dir)} ${SQLMESH_PLAN_ARGS.join(' ')}`,
     cold: { ...summarize(cold), runs: cold },
     warm: { ...summarize(warm), runs: warm },
@@ -488,13 +503,13 @@ for (const size of allSizes) projects.set(size, ensureProject(size));
 if (runOurs) {
   for (const size of sizes) {
     const { dir, manifest } = projects.get(size);
-    results.push({ size, project: summarizeManifest(manifest), ...(await benchOurs(size, dir)) });
+    results.push({ size, measuredAt: new Date().toISOString(), project: summarizeManifest(manifest), ...(await benchOurs(size, dir)) });
   }
 }
 if (opt.peers) {
   for (const size of peerSizes) {
     const { dir, manifest } = projects.get(size);
-    results.push({ size, project: summarizeManifest(manifest), ...(await benchSqlmesh(size, dir)) });
+    results.push({ size, measuredAt: new Date().toISOString(), project: summarizeManifest(manifest), ...(await benchSqlmesh(size, dir)) });
   }
 }
 
@@ -505,6 +520,23 @@ function summarizeManifest(m) {
 // ---------------------------------------------------------------------------
 // Report
 
+const jsonPath = join(OUT, 'plan-results.json');
+let merged = 0;
+if (opt.merge && existsSync(jsonPath)) {
+  try {
+    const prev = JSON.parse(readFileSync(jsonPath, 'utf8'));
+    for (const r of prev.results ?? []) {
+      if (results.some((x) => x.tool === r.tool && x.size === r.size)) continue;
+      if (r.project?.models !== r.size || (prev.options?.seed ?? opt.seed) !== opt.seed) continue;
+      const fix = (x) => (x?.status === 'skipped' ? { ...x, status: 'not run' } : x);
+      results.push({ ...r, cold: fix(r.cold), warm: fix(r.warm), merged: true, measuredAt: r.measuredAt ?? prev.date });
+      merged++;
+    }
+    if (!sqlmeshVersion && prev.sqlmesh?.version) sqlmeshVersion = prev.sqlmesh.version;
+  } catch (e) {
+    log(`  warning: could not merge ${jsonPath}: ${e.message}`);
+  }
+}
 function cell(s) {
   if (s.status === 'ok') return runs > 1 || peerRuns > 1 ? `${fmtS(s.medianS)} (${fmtS(s.minS)}–${fmtS(s.maxS)})` : fmtS(s.medianS);
   return s.status;
@@ -527,19 +559,20 @@ lines.push('| size | tool | cold median s (min–max) | warm median s (min–max
 lines.push('|---:|---|---:|---:|---:|---:|---:|---|');
 for (const r of results.slice().sort((a, b) => a.size - b.size || a.tool.localeCompare(b.tool))) {
   const cpuCell = `${r.cold.medianCpuS != null ? r.cold.medianCpuS.toFixed(1) : '–'} / ${r.warm.medianCpuS != null ? r.warm.medianCpuS.toFixed(1) : '–'}`;
-  lines.push(`| ${r.size} | ${r.tool} | ${cell(r.cold)} | ${cell(r.warm)} | ${cpuCell} | ${fmtMB(r.peakRssMB)} | ${fmtMB(r.treePeakPssMB)} | ${targetCell(r)} |`);
+  lines.push(`| ${r.size} | ${r.tool}${r.merged ? ` (${r.measuredAt.slice(0, 16).replace('T', ' ')})` : ''} | ${cell(r.cold)} | ${cell(r.warm)} | ${cpuCell} | ${fmtMB(r.peakRssMB)} | ${fmtMB(r.treePeakPssMB)} | ${targetCell(r)} |`);
 }
 const ratios = [];
-if (runOurs && opt.peers) {
+const hasTool = (t) => results.some((r) => r.tool === t);
+if (hasTool('tributary') && hasTool('sqlmesh')) {
   ratios.push('');
   ratios.push('| size | SQLMesh / tributary, cold | SQLMesh / tributary, warm |');
   ratios.push('|---:|---:|---:|');
-  for (const size of peerSizes) {
+  for (const size of [...new Set(results.map((r) => r.size))].sort((a, b) => a - b)) {
     const ours = results.find((r) => r.tool === 'tributary' && r.size === size);
     const sm = results.find((r) => r.tool === 'sqlmesh' && r.size === size);
     if (!ours || !sm) continue;
     const ratio = (a, b) => {
-      if (a.status === 'timeout' && b.status === 'ok') return `> ${(peerTimeoutMs / 1000 / b.medianS).toFixed(0)}× (timeout)`;
+      if (a.status === 'timeout' && b.status === 'ok') return `> ${((sm.timeoutS ?? peerTimeoutMs / 1000) / b.medianS).toFixed(0)}× (timeout)`;
       if (a.status !== 'ok' || b.status !== 'ok') return '–';
       return `${(a.medianS / b.medianS).toFixed(1)}×`;
     };
@@ -553,9 +586,9 @@ console.log('');
 console.log(`machine: ${machine.nproc} cores, ${machine.cpuModel}, ${machine.memTotalGiB} GiB RAM, node ${machine.node}`);
 const commands = [...new Map(results.map((r) => [r.tool, r.command.replace(/out\/\d+/, 'out/<size>')])).entries()];
 for (const [tool, cmd] of commands) console.log(`${tool}: ${cmd}`);
+if (merged) console.log(`(${merged} result rows merged from the previous ${relative(jsonPath)}; their date is shown next to the tool)`);
 
 mkdirSync(OUT, { recursive: true });
-const jsonPath = join(OUT, 'plan-results.json');
 writeFileSync(
   jsonPath,
   JSON.stringify(
@@ -564,7 +597,7 @@ writeFileSync(
       machine,
       options: { sizes, peerSizes: opt.peers ? peerSizes : [], runs, peerRuns, seed: opt.seed, timeoutS: timeoutMs / 1000, peerTimeoutS: peerTimeoutMs / 1000, generatorVersion: GENERATOR_VERSION },
       targets: TARGETS,
-      sqlmesh: opt.peers ? { version: sqlmeshVersion, bin: SQLMESH_BIN, args: SQLMESH_PLAN_ARGS, stdin: 'n' } : null,
+      sqlmesh: hasTool('sqlmesh') ? { version: sqlmeshVersion, bin: SQLMESH_BIN, args: SQLMESH_PLAN_ARGS, stdin: 'n' } : null,
       results,
       markdown: report,
     },

@@ -1,4 +1,8 @@
 #!/usr/bin/env node
+import { setFlagsFromString } from 'node:v8'
+// Loading thousands of models allocates many short-lived objects: a larger young generation cuts
+// garbage-collection time by ~25% on a cold load (measured in bench/). Must run before any work.
+setFlagsFromString('--max-semi-space-size=64')
 import { CommanderError } from 'commander'
 import { createProgram } from './program.js'
 

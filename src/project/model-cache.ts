@@ -29,7 +29,7 @@ export function summarize(a: QueryAnalysis): AnalysisSummary {
 }
 
 /** Bump when ModelDefinition or the loader's derivations change meaning. */
-const CACHE_VERSION = 'models-v1'
+const CACHE_VERSION = 'models-v2'
 
 export interface Entry {
   /** sha256 of the file's content. */
@@ -82,7 +82,7 @@ export class ModelCache {
   /** The cached model for `file` if its content hash matches; `text` is the file's content. */
   get(file: string, hash: string, text: string): Entry | undefined {
     const e = this.entries.get(file)
-    if (!e || e.hash !== hash) return undefined
+    if (!e || e.hash !== hash || !Array.isArray(e.query)) return undefined
     const [offset, length] = e.query
     return { hash, analysis: e.analysis, derived: e.derived, def: { ...e.def, query: text.slice(offset, offset + length) } }
   }

@@ -1,0 +1,13 @@
+/** Model unit tests: SQLMesh-compatible YAML tests run on an in-memory DuckDB. */
+export { runModelTests, selectTests, type RunTestsOptions } from './runner.js'
+export { listTestFiles, loadTestSpecs, isTestFileName } from './discover.js'
+export { parseTestFile, normalizeTableName, ModelTestSchema } from './test-file.js'
+export { prepareTests } from './prepare-tests.js'
+export { runTest, openTestDatabase, collect, type TestEnvironment, type QueryResult } from './run-test.js'
+export { SchemaCatalog, TypeTranslator, type KnownColumn } from './schema-catalog.js'
+export { compareRows, type CompareInput, type ResultColumn } from './compare.js'
+export { cellsEqual, typeCategory } from './cell-equality.js'
+export { formatCheck, formatFailure, formatRow, failureSummary } from './format-diff.js'
+export { toJUnitXml, escapeXml } from './junit.js'
+export { cteQuery, listCtes, freezeTime } from './sql-rewrite.js'
+export type * from './types.js'

@@ -10,6 +10,7 @@ import { registerInit } from './commands/init.js'
 import { registerPlan } from './commands/plan.js'
 import { registerQuery } from './commands/query.js'
 import { registerRender } from './commands/render.js'
+import { registerRestate } from './commands/restate.js'
 import { registerRun } from './commands/run.js'
 import { registerTest } from './commands/test.js'
 import { EXIT, type CliIo } from './io.js'
@@ -61,6 +62,7 @@ export function createProgram(io: CliIo): Command {
   registerTest(program, env)
   registerCreateTest(program, env)
   registerAudit(program, env)
+  registerRestate(program, env)
   return program
 }
 

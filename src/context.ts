@@ -7,6 +7,7 @@ import { loadProject, type Project } from './project/load-project.js'
 import { createSqlService } from './sql/polyglot-sql-service.js'
 import { LazySqlService } from './sql/lazy-sql-service.js'
 import { DuckDbStateStore } from './state/duckdb/duckdb-state-store.js'
+import { acquireEnvLock, type EnvLock } from './state/env-lock.js'
 import type { StateStore } from './state/state-store.js'
 import { WORK_DIR } from './util/paths.js'
 
@@ -29,6 +30,7 @@ export interface EngineHandle {
 export class Context {
   private engineHandle: EngineHandle | undefined
   private stateStore: StateStore | undefined
+  private readonly locks: EnvLock[] = []
 
   private constructor(
     readonly project: Project,
@@ -73,7 +75,13 @@ export class Context {
     return abs
   }
 
+  /** Take the write lock of an environment for the rest of this context (released on close). */
+  lockEnvironment(env: string, command: string): void {
+    this.locks.push(acquireEnvLock(join(this.project.dir, WORK_DIR, 'locks'), env, command))
+  }
+
   async close(): Promise<void> {
+    for (const l of this.locks.splice(0)) l.release()
     await this.engineHandle?.engine.close()
     await this.stateStore?.close()
     this.engineHandle = undefined

@@ -18,6 +18,7 @@ export function planToJson(plan: Plan): unknown {
       indirectlyModified: s.indirectlyModified,
     },
     summary: { modelsToBuild: s.toBuild, batches: s.batches },
+    pendingRestatements: (plan.pendingRestatements ?? []).map((r) => ({ ...r, startedAt: iso(r.startedAt) })),
     models: plan.models.map((m) => ({
       name: m.name,
       kind: m.snapshot.kind.name,
@@ -59,13 +60,20 @@ export function planToText(plan: Plan): string {
     'Indirectly modified',
     s.indirectlyModified.map((m) => `${m.name} [${m.category}]`),
   )
+  for (const r of plan.pendingRestatements ?? []) {
+    out.push(
+      '',
+      `Pending restatement ${r.id} (by ${r.user}, started ${new Date(r.startedAt).toISOString()}) did not finish: its cleared intervals are still missing for ${r.models.join(', ')}. Re-run the same \`models restate\` command to finish it.`,
+    )
+  }
   const work = plan.models.filter((m) => m.action.kind !== 'none')
   out.push('')
   if (work.length === 0) {
     out.push('Nothing to do: every model is up to date.')
   } else {
     out.push(`Work (${work.length} models, ${s.batches} batches):`)
-    for (const m of work) out.push(`  ${describeWork(m)}`)
+    const pending = new Set((plan.pendingRestatements ?? []).flatMap((r) => r.models))
+    for (const m of work) out.push(`  ${describeWork(m)}${pending.has(m.name) ? ' (pending restatement)' : ''}`)
   }
   const shared = plan.models.filter((m) => m.action.kind === 'none' && m.action.reason === 'shared-with-prod').length
   if (shared > 0) out.push('', `${shared} unchanged models are read from prod's tables (never written from '${plan.env}').`)

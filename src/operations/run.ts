@@ -1,5 +1,6 @@
 import type { Context } from '../context.js'
 import type { Plan } from '../plan/plan.js'
+import { checkEnvName } from '../plan/plan-environment.js'
 import { applyPlan } from '../run/apply-plan.js'
 import { verifyModels } from '../run/verify-models.js'
 import type { RunReporter, RunResult } from '../run/run-result.js'
@@ -14,6 +15,8 @@ export interface RunOptions extends PlanOptions {
 
 /** Plan an environment, then apply the plan on the gateway's engine. */
 export async function runOperation(ctx: Context, o: RunOptions): Promise<{ plan: Plan; result: RunResult }> {
+  checkEnvName(o.env)
+  ctx.lockEnvironment(o.env, o.command ?? 'run')
   const plan = await planOperation(ctx, o)
   await ctx.sql.ready()
   verifyModels(ctx.project, plan, ctx.sql)

@@ -47,7 +47,8 @@ export async function planEnvironment(project: Project, state: StateReader, o: P
       .filter((s): s is Snapshot => s !== undefined)
       .map((s) => s.version),
   )
-  return buildPlan({
+  const pending = await state.listRestatements({ env: o.env, running: true, limit: 20 })
+  const plan = buildPlan({
     env: o.env,
     models: project.models,
     order,
@@ -62,4 +63,8 @@ export async function planEnvironment(project: Project, state: StateReader, o: P
     selected: o.selected,
     defaultStart: project.config.config.model_defaults.start,
   })
+  if (pending.length > 0) {
+    plan.pendingRestatements = pending.map((r) => ({ id: r.id, user: r.user, startedAt: r.startedAt, models: r.models.map((m) => m.name) }))
+  }
+  return plan
 }

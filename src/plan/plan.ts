@@ -38,6 +38,8 @@ export interface Plan {
   removed: string[]
   /** Snapshots not yet in state. */
   newSnapshots: Snapshot[]
+  /** Restatements of this environment that were interrupted: their cleared intervals are still missing. */
+  pendingRestatements?: Array<{ id: string; user: string; startedAt: number; models: string[] }>
 }
 
 /** Summary counts of a plan, for printing. */

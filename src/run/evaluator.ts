@@ -142,6 +142,11 @@ export async function evaluateModel(ctx: EvaluatorContext, pm: PlannedModel, sig
         }
         case 'INCREMENTAL_BY_UNIQUE_KEY': {
           const q = renderModelQuery(def, model.parents, interval, ctx.executionTime, target)
+          if (action.kind === 'build') {
+            // A whole rebuild (restatement): merges are not idempotent, so replace the table.
+            await ctx.engine.replaceTable(table, q, whole)
+            break
+          }
           await ctx.engine.createEmptyTable(table, q, { signal })
           await ctx.engine.mergeByKey(table, q, kind.uniqueKey.map(unquoteIdent), whole)
           break

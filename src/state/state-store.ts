@@ -29,6 +29,28 @@ export interface AuditRecord {
   at: number
 }
 
+/** One restatement: who asked for what, what it resolved to, and how it ended. */
+export interface RestatementRecord {
+  id: string
+  env: string
+  /** OS user who ran it. */
+  user: string
+  startedAt: number
+  finishedAt?: number
+  status: 'running' | 'succeeded' | 'failed'
+  /** The selection exactly as given: `--category` values and `--model` selectors. */
+  categories: string[]
+  selectors: string[]
+  /** Requested range (epoch ms; end exclusive); undefined = from each model's start / to now. */
+  start?: number
+  end?: number
+  reason?: string
+  /** Every affected model with why, the version restated and what was cleared. */
+  models: Array<{ name: string; why: string; version: string; full: boolean; intervals: Array<readonly [number, number]> }>
+  /** Per-model outcome once finished. */
+  outcome?: unknown
+}
+
 /** Read side of the state store: what the planner needs. */
 export interface StateReader {
   getEnvironment(name: string): Promise<EnvironmentRecord | undefined>
@@ -38,6 +60,8 @@ export interface StateReader {
   /** Processed intervals by physical version, merged and sorted. */
   getIntervals(versions: readonly string[]): Promise<Map<string, Interval[]>>
   listRuns(limit: number): Promise<RunRecord[]>
+  /** Restatements, newest first (optionally only one environment's, or only unfinished ones). */
+  listRestatements(filter: { env?: string; running?: boolean; limit: number }): Promise<RestatementRecord[]>
   /** Audit records, newest first, optionally for one run or one model. */
   listAudits(filter: { runId?: string; model?: string; limit: number }): Promise<AuditRecord[]>
 }
@@ -56,6 +80,8 @@ export interface StateStore extends StateReader {
    * exist yet); otherwise throw StateError('STATE_ERROR'). Sets `revision` to expected + 1.
    */
   saveEnvironment(env: EnvironmentRecord, expectedRevision: number | undefined): Promise<EnvironmentRecord>
+  /** Insert or update a restatement record. */
+  saveRestatement(r: RestatementRecord): Promise<void>
   /** Append audit outcomes (one transaction). */
   recordAudits(records: readonly AuditRecord[]): Promise<void>
   startRun(run: RunRecord): Promise<void>

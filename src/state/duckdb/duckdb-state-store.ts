@@ -5,7 +5,7 @@ import { StateError } from '../../errors.js'
 import type { Interval } from '../../snapshot/interval.js'
 import { mergeIntervals, subtractIntervals } from '../../snapshot/intervals.js'
 import type { EnvironmentRecord, Snapshot } from '../../snapshot/snapshot.js'
-import type { AuditRecord, RunRecord, StateStore } from '../state-store.js'
+import type { AuditRecord, RestatementRecord, RunRecord, StateStore } from '../state-store.js'
 
 /** Schema version of the embedded store; stored in `_versions`. */
 const SCHEMA_VERSION = 1
@@ -16,6 +16,7 @@ const MIGRATIONS: string[] = [
   `CREATE TABLE IF NOT EXISTS intervals (version VARCHAR PRIMARY KEY, intervals VARCHAR NOT NULL, updated_at BIGINT NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS environments (name VARCHAR PRIMARY KEY, payload VARCHAR NOT NULL, revision INTEGER NOT NULL, updated_at BIGINT NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS audits (run_id VARCHAR NOT NULL, model VARCHAR NOT NULL, version VARCHAR NOT NULL, fingerprint VARCHAR NOT NULL, audit VARCHAR NOT NULL, blocking BOOLEAN NOT NULL, status VARCHAR NOT NULL, bad_rows BIGINT NOT NULL, interval_start BIGINT, interval_end BIGINT, recorded_at BIGINT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS restatements (id VARCHAR PRIMARY KEY, env VARCHAR NOT NULL, status VARCHAR NOT NULL, started_at BIGINT NOT NULL, payload VARCHAR NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS runs (id VARCHAR PRIMARY KEY, command VARCHAR NOT NULL, env VARCHAR NOT NULL, started_at BIGINT NOT NULL, finished_at BIGINT, status VARCHAR NOT NULL, summary VARCHAR)`,
 ]
 
@@ -154,6 +155,25 @@ export class DuckDbStateStore implements StateStore {
         interval: r['interval_start'] == null ? undefined : ([Number(r['interval_start']), Number(r['interval_end'])] as const),
         at: Number(r['recorded_at']),
       }))
+    })
+  }
+
+  listRestatements(filter: { env?: string; running?: boolean; limit: number }): Promise<RestatementRecord[]> {
+    return this.serial(async () => {
+      const rows = await this.rows(
+        `SELECT payload FROM restatements WHERE ($1 IS NULL OR env = $1) AND ($2 IS NULL OR status = 'running') ORDER BY started_at DESC LIMIT $3`,
+        [filter.env ?? null, filter.running ? true : null, filter.limit],
+      )
+      return rows.map((r) => JSON.parse(String(r['payload'])) as RestatementRecord)
+    })
+  }
+
+  saveRestatement(r: RestatementRecord): Promise<void> {
+    return this.serial(async () => {
+      await this.conn.run(
+        'INSERT INTO restatements VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO UPDATE SET status = excluded.status, payload = excluded.payload',
+        [r.id, r.env, r.status, r.startedAt, JSON.stringify(r)],
+      )
     })
   }
 

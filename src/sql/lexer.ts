@@ -26,6 +26,8 @@ export interface Token {
 }
 
 const MULTI_OPS = ['->>', ':=', '::', '<=', '>=', '<>', '!=', '||', '->', '=>']
+/** Char codes that can start a multi-character operator. */
+const OP_START = new Set(MULTI_OPS.map((o) => o.charCodeAt(0)))
 
 // Character classes by char code, so the hot loop never runs a RegExp.
 const WS = 1
@@ -59,7 +61,10 @@ export function tokenize(src: string): Token[] {
   const n = src.length
   const push = (type: TokenType, end: number): void => {
     out.push({ type, text: src.slice(i, end), start: i, end, line })
-    for (let k = i; k < end; k++) if (src.charCodeAt(k) === 10) line++
+    // Only these token types can span lines.
+    if (type === 'ws' || type === 'comment' || type === 'string' || type === 'qident') {
+      for (let k = i; k < end; k++) if (src.charCodeAt(k) === 10) line++
+    }
     i = end
   }
   while (i < n) {
@@ -111,7 +116,7 @@ export function tokenize(src: string): Token[] {
       while (j < n && isIdentPartCode(src.charCodeAt(j))) j++
       push('ident', j)
     } else {
-      const op = MULTI_OPS.find((o) => src.startsWith(o, i))
+      const op = OP_START.has(c) ? MULTI_OPS.find((o) => src.startsWith(o, i)) : undefined
       push(op ? 'op' : 'punct', i + (op ? op.length : 1))
     }
   }

@@ -5,6 +5,7 @@
  * loader's job (from the model's `columns`).
  */
 import { ProjectError } from '../errors.js'
+import { readCsvRecords } from '../util/csv-records.js'
 
 /** A parsed CSV file. */
 export interface CsvData {
@@ -18,76 +19,6 @@ function csvFail(file: string, line: number, message: string): never {
   throw new ProjectError('SEED_INVALID', message, { location: { file, line } })
 }
 
-interface RawRow {
-  fields: string[]
-  /** 1-based line the row starts on. */
-  line: number
-}
-
-/** Split `text` into rows of fields, tracking each row's first line. */
-function readRows(text: string, file: string): RawRow[] {
-  const rows: RawRow[] = []
-  const n = text.length
-  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0
-  let line = 1
-  while (i < n) {
-    const rowLine = line
-    // A completely empty line is skipped.
-    if (text[i] === '\n' || (text[i] === '\r' && text[i + 1] === '\n')) {
-      i += text[i] === '\r' ? 2 : 1
-      line++
-      continue
-    }
-    const fields: string[] = []
-    for (;;) {
-      let value = ''
-      if (text[i] === '"') {
-        const quoteLine = line
-        i++
-        for (;;) {
-          if (i >= n) csvFail(file, quoteLine, 'unterminated quoted field (a \'"\' is never closed)')
-          const c = text[i]!
-          if (c === '"') {
-            if (text[i + 1] === '"') {
-              value += '"'
-              i += 2
-              continue
-            }
-            i++
-            break
-          }
-          if (c === '\n') line++
-          value += c
-          i++
-        }
-        const after = text[i]
-        if (after !== undefined && after !== ',' && after !== '\n' && !(after === '\r' && text[i + 1] === '\n')) {
-          csvFail(file, line, `unexpected character '${after}' after a closing quote`)
-        }
-      } else {
-        let j = i
-        while (j < n && text[j] !== ',' && text[j] !== '\n' && !(text[j] === '\r' && text[j + 1] === '\n')) j++
-        value = text.slice(i, j)
-        i = j
-      }
-      fields.push(value)
-      if (text[i] === ',') {
-        i++
-        continue
-      }
-      // end of line or end of input
-      if (text[i] === '\r') i++
-      if (text[i] === '\n') {
-        i++
-        line++
-      }
-      break
-    }
-    rows.push({ fields, line: rowLine })
-  }
-  return rows
-}
-
 /**
  * Parse a seed CSV.
  * @param file project-relative path, used in errors.
@@ -96,7 +27,10 @@ function readRows(text: string, file: string): RawRow[] {
  * @example parseCsv('a,b\n1,"x, y"\n', 'seeds/t.csv') // { header: ['a','b'], rows: [['1','x, y']] }
  */
 export function parseCsv(text: string, file: string): CsvData {
-  const rows = readRows(text, file)
+  const rows = readCsvRecords(text, { fail: (line, msg) => csvFail(file, line, msg) }).map((r) => ({
+    line: r.line,
+    fields: r.fields.map((f) => f.value),
+  }))
   const first = rows[0]
   if (first === undefined) csvFail(file, 1, 'empty CSV file: expected a header row')
   const header = first.fields.map((h) => h.trim())

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { isAbsolute, relative, resolve, sep } from 'node:path'
 import { LineCounter, parseDocument } from 'yaml'
 import { ProjectError } from '../errors.js'
+import { readCsvRecords } from '../util/csv-records.js'
 import type { Cell, DataRow, DataSource } from './types.js'
 import { toCells } from './yaml-cells.js'
 
@@ -37,61 +38,17 @@ export function parseCsvRows(
   firstLine = 1,
   settings: CsvSettings = {},
 ): { header: string[]; rows: DataRow[] } {
-  const delim = settings.delimiter ?? settings.sep ?? ','
-  const quote = settings.quotechar ?? '"'
-  const lines: Array<{ fields: Array<string | null>; line: number }> = []
-  const n = text.length
-  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0
-  let line = firstLine
-  while (i < n) {
-    if (text[i] === '\n' || (text[i] === '\r' && text[i + 1] === '\n')) {
-      i += text[i] === '\r' ? 2 : 1
-      line++
-      continue
-    }
-    const rowLine = line
-    const fields: Array<string | null> = []
-    for (;;) {
-      if (settings.skipinitialspace) while (text[i] === ' ') i++
-      let value = ''
-      let quoted = false
-      if (text[i] === quote) {
-        quoted = true
-        i++
-        for (;;) {
-          if (i >= n) fail(file, rowLine, `unterminated quoted CSV field (a ${quote} is never closed)`)
-          if (text[i] === quote) {
-            if (text[i + 1] === quote) {
-              value += quote
-              i += 2
-              continue
-            }
-            i++
-            break
-          }
-          if (text[i] === '\n') line++
-          value += text[i]
-          i++
-        }
-      }
-      while (i < n && text[i] !== delim && text[i] !== '\n' && !(text[i] === '\r' && text[i + 1] === '\n')) {
-        value += text[i]
-        i++
-      }
-      fields.push(!quoted && value.trim() === '' ? null : quoted ? value : value.trim())
-      if (text[i] === delim) {
-        i++
-        continue
-      }
-      if (text[i] === '\r') i++
-      if (text[i] === '\n') {
-        i++
-        line++
-      }
-      break
-    }
-    lines.push({ fields, line: rowLine })
-  }
+  const lines = readCsvRecords(text, {
+    delimiter: settings.delimiter ?? settings.sep ?? ',',
+    quote: settings.quotechar ?? '"',
+    skipInitialSpace: settings.skipinitialspace,
+    firstLine,
+    fail: (line, msg) => fail(file, line, `CSV: ${msg}`),
+  }).map((r) => ({
+    line: r.line,
+    // An empty unquoted field is NULL; unquoted values are trimmed.
+    fields: r.fields.map((f) => (f.quoted ? f.value : f.value.trim() === '' ? null : f.value.trim())),
+  }))
   const head = lines[0]
   if (!head) fail(file, firstLine, 'CSV data has no header row')
   const header = head.fields.map((h) => (h ?? '').trim())

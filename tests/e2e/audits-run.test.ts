@@ -1,21 +1,16 @@
-import { mkdirSync } from 'node:fs'
-import { join } from 'node:path'
-import { DuckDBInstance } from '@duckdb/node-api'
 import { describe, expect, it } from 'vitest'
 import { json, runCli } from '../helpers/cli.js'
 import { DUCKDB_CONFIG, writeProject } from '../helpers/project.js'
+import { onWarehouse } from '../helpers/warehouse.js'
 
 /** Write rows into the warehouse's external table directly, as an upstream loader would. */
-async function loadRaw(dir: string, values: string): Promise<void> {
-  mkdirSync(join(dir, '.tributary'), { recursive: true })
-  const db = await DuckDBInstance.create(join(dir, '.tributary', 'warehouse.duckdb'))
-  const c = await db.connect()
-  await c.run('CREATE SCHEMA IF NOT EXISTS raw')
-  await c.run('CREATE TABLE IF NOT EXISTS raw.events (id INTEGER, kind VARCHAR, day DATE)')
-  await c.run(`INSERT INTO raw.events VALUES ${values}`)
-  c.closeSync()
-  db.closeSync()
-}
+const loadRaw = (dir: string, values: string): Promise<void> =>
+  onWarehouse(
+    dir,
+    'CREATE SCHEMA IF NOT EXISTS raw',
+    'CREATE TABLE IF NOT EXISTS raw.events (id INTEGER, kind VARCHAR, day DATE)',
+    `INSERT INTO raw.events VALUES ${values}`,
+  )
 
 function project(): Record<string, string> {
   return {
@@ -71,11 +66,7 @@ describe('audits during a run (write-audit-publish)', () => {
     ])
 
     // Fixing the source makes the next run converge.
-    const db = await DuckDBInstance.create(join(dir, '.tributary', 'warehouse.duckdb'))
-    const c = await db.connect()
-    await c.run("UPDATE raw.events SET kind = 'd' WHERE id = 4")
-    c.closeSync()
-    db.closeSync()
+    await onWarehouse(dir, "UPDATE raw.events SET kind = 'd' WHERE id = 4")
     const third = await runCli(['-p', dir, 'run'])
     expect(third.code, third.stdout).toBe(0)
     expect(json(await runCli(['-p', dir, 'query', 'SELECT kinds_days FROM shop.report', '--json']))).toEqual([{ kinds_days: 4 }])

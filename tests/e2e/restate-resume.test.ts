@@ -1,18 +1,8 @@
-import { mkdirSync } from 'node:fs'
-import { join } from 'node:path'
-import { DuckDBInstance } from '@duckdb/node-api'
 import { describe, expect, it } from 'vitest'
 import { json, runCli, spawnCli } from '../helpers/cli.js'
 import { DUCKDB_CONFIG, writeProject } from '../helpers/project.js'
+import { onWarehouse } from '../helpers/warehouse.js'
 
-async function onWarehouse(dir: string, ...stmts: string[]): Promise<void> {
-  mkdirSync(join(dir, '.tributary'), { recursive: true })
-  const db = await DuckDBInstance.create(join(dir, '.tributary', 'warehouse.duckdb'))
-  const c = await db.connect()
-  for (const s of stmts) await c.run(s)
-  c.closeSync()
-  db.closeSync()
-}
 
 /** 200 days of source rows, one batch per day, so a restatement can be killed half-way. */
 async function builtProject(): Promise<string> {

@@ -2,20 +2,10 @@ import { createHash } from 'node:crypto'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
-import { DuckDBInstance } from '@duckdb/node-api'
 import { describe, expect, it } from 'vitest'
 import { json, runCli } from '../helpers/cli.js'
 import { DUCKDB_CONFIG, writeProject } from '../helpers/project.js'
-
-/** Run SQL on the warehouse file directly, as an upstream loader fixing source data would. */
-async function onWarehouse(dir: string, ...stmts: string[]): Promise<void> {
-  mkdirSync(join(dir, '.tributary'), { recursive: true })
-  const db = await DuckDBInstance.create(join(dir, '.tributary', 'warehouse.duckdb'))
-  const c = await db.connect()
-  for (const s of stmts) await c.run(s)
-  c.closeSync()
-  db.closeSync()
-}
+import { onWarehouse } from '../helpers/warehouse.js'
 
 const RAW = `CREATE SCHEMA IF NOT EXISTS raw; CREATE TABLE raw.events AS
   SELECT i AS id, 'p' || (i % 3) AS project, 'c' || (i % 2) AS collection, 10 AS amount,

@@ -81,7 +81,7 @@ describe('the other commands', () => {
   })
 
   it('has --help on every command', async () => {
-    for (const cmd of ['init', 'info', 'dag', 'render', 'plan', 'run', 'query']) {
+    for (const cmd of ['init', 'info', 'dag', 'render', 'plan', 'run', 'query', 'test', 'create-test', 'audit', 'restate']) {
       const r = await runCli([cmd, '--help'])
       expect(r.code, cmd).toBe(0)
       expect(r.stdout, cmd).toMatch(new RegExp(`Usage: models ${cmd}`))

@@ -27,6 +27,7 @@ export type ErrorCode =
   | 'TRANSPILE_FAILED'
   | 'AUDIT_INVALID'
   | 'AUDIT_FAILED'
+  | 'CATALOG_ERROR'
 
 export interface SourceLocation {
   /** Path of the file, relative to the project root where possible. */

@@ -70,6 +70,8 @@ export async function evaluateModel(ctx: EvaluatorContext, pm: PlannedModel, sig
       })),
     )
   }
+  /** Audits of the current write that passed (or failed non-blocking), recorded once it commits. */
+  let pending: AuditResult[] = []
   /** Write-audit-publish: audits run inside the write's transaction; a blocking failure discards it. */
   const verifyFor = (interval: Interval, where: string | undefined): WriteOptions['verify'] => {
     if (def.audits.length === 0) return undefined
@@ -97,7 +99,6 @@ export async function evaluateModel(ctx: EvaluatorContext, pm: PlannedModel, sig
       pending = found
     }
   }
-  let pending: AuditResult[] = []
   let done = 0
   try {
     await ctx.engine.createSchema(table.schema)

@@ -11,6 +11,7 @@ import { verifyModels } from '../run/verify-models.js'
 import type { Interval } from '../snapshot/interval.js'
 import { batchRanges, intervalUnitFromCron, mergeIntervals, subtractIntervals } from '../snapshot/intervals.js'
 import { physicalTable } from '../snapshot/physical.js'
+import type { Snapshot } from '../snapshot/snapshot.js'
 import { safeUser } from '../state/env-lock.js'
 import type { RestatementRecord } from '../state/state-store.js'
 import { runModelTests, type TestRunResult } from '../testing/index.js'
@@ -195,7 +196,7 @@ function restatementPlan(
   env: string,
   revision: number,
   pointers: Readonly<Record<string, string>>,
-  snapshots: ReadonlyMap<string, import('../snapshot/snapshot.js').Snapshot>,
+  snapshots: ReadonlyMap<string, Snapshot>,
   work: readonly RestateTarget[],
   processed: ReadonlyMap<string, readonly Interval[]>,
 ): Plan {

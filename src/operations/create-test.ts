@@ -13,6 +13,7 @@ import { testFileYaml } from '../testing/test-writer.js'
 import type { DataRow, ModelTestSpec, TestStatus } from '../testing/types.js'
 import { toCells } from '../testing/yaml-cells.js'
 import { queryOperation } from './query.js'
+import { TestDatabasePool } from '../testing/test-databases.js'
 
 /** Options of {@link createTestOperation}. */
 export interface CreateTestOptions {
@@ -103,7 +104,8 @@ export async function createTestOperation(ctx: Context, o: CreateTestOptions): P
   await ctx.sql.ready()
   const sql = new MemoSqlService(ctx.sql)
   const catalog = new SchemaCatalog(project, sql, new TypeTranslator(sql), now)
-  const env = { project, sql, catalog }
+  const databases = new TestDatabasePool(sql)
+  const env = { project, sql, catalog, databases }
   try {
     const output = await modelOutput(env, prepareTests(project, [spec], now)[0]!)
     const text = testFileYaml({ name: testName, model: name, inputs, outputRows: output.rows, vars })
@@ -122,5 +124,6 @@ export async function createTestOperation(ctx: Context, o: CreateTestOptions): P
     }
   } finally {
     await catalog.close()
+    await databases.close()
   }
 }

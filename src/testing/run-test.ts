@@ -3,9 +3,10 @@
  * the test's interval (macros, transpile to DuckDB, references to the input tables, time filter),
  * run the query and each checked CTE, and compare with the expected rows.
  */
-import { DuckDbAdapter } from '../engines/duckdb/duckdb-adapter.js'
+import type { DuckDbAdapter } from '../engines/duckdb/duckdb-adapter.js'
 import type { Row } from '../engines/engine-adapter.js'
 import { EngineError, ProjectError } from '../errors.js'
+import type { TestDatabase, TestDatabasePool } from './test-databases.js'
 import type { Project } from '../project/load-project.js'
 import { renderModelQuery, renderStatement, type RenderTarget } from '../run/render-model.js'
 import type { SqlService } from '../sql/sql-service.js'
@@ -22,17 +23,14 @@ export interface TestEnvironment {
   /** A ready SQL service (parser loaded). */
   sql: SqlService
   catalog: SchemaCatalog
+  /** Where each test gets its fresh database. */
+  databases: TestDatabasePool
 }
 
 /** The rows and column types a query produced in a test database. */
 export interface QueryResult {
   columns: ResultColumn[]
   rows: Row[]
-}
-
-/** Open a fresh in-memory DuckDB with the SQL prelude (one connection, one thread). */
-export function openTestDatabase(sql: SqlService): Promise<DuckDbAdapter> {
-  return DuckDbAdapter.open({ path: ':memory:', prelude: [sql.duckdbPrelude().join(';\n')], connections: 1, threads: 1 })
 }
 
 /**
@@ -42,9 +40,10 @@ export function openTestDatabase(sql: SqlService): Promise<DuckDbAdapter> {
 export async function runTest(env: TestEnvironment, test: PreparedTest): Promise<TestResult> {
   const started = performance.now()
   const base = { name: test.name, file: test.file, line: test.line, model: test.model }
-  let db: DuckDbAdapter | undefined
+  let lease: TestDatabase | undefined
   try {
-    db = await openTestDatabase(env.sql)
+    lease = await env.databases.acquire()
+    const db = lease.db
     const checks: OutputCheck[] = []
     const model = await buildModel(env, db, test)
     for (const output of test.outputs) {
@@ -66,7 +65,7 @@ export async function runTest(env: TestEnvironment, test: PreparedTest): Promise
     if (!(e instanceof Error)) throw e
     return { ...base, status: 'error', durationMs: Math.round(performance.now() - started), message: errorMessage(test, e), checks: [] }
   } finally {
-    await db?.close()
+    await lease?.release()
   }
 }
 
@@ -76,11 +75,11 @@ export async function runTest(env: TestEnvironment, test: PreparedTest): Promise
  * @throws EngineError when an input cannot be created or the model fails.
  */
 export async function modelOutput(env: TestEnvironment, test: PreparedTest): Promise<QueryResult> {
-  const db = await openTestDatabase(env.sql)
+  const lease = await env.databases.acquire()
   try {
-    return await collect(db, (await buildModel(env, db, test)).query)
+    return await collect(lease.db, (await buildModel(env, lease.db, test)).query)
   } finally {
-    await db.close()
+    await lease.release()
   }
 }
 

@@ -2,6 +2,7 @@
  * The unit-test runner: find the project's test files, select tests, check them against the
  * project, and run them in parallel (each on its own in-memory DuckDB).
  */
+import { TestDatabasePool } from './test-databases.js'
 import { PlanError } from '../errors.js'
 import type { Project } from '../project/load-project.js'
 import { globToRegExp } from '../selection/glob.js'
@@ -45,7 +46,8 @@ export async function runModelTests(project: Project, sql: SqlService, opts: Run
   const tests = prepareTests(project, specs, now)
   const memo = new MemoSqlService(sql)
   const catalog = new SchemaCatalog(project, memo, new TypeTranslator(memo), now)
-  const env: TestEnvironment = { project, sql: memo, catalog }
+  const databases = new TestDatabasePool(memo)
+  const env: TestEnvironment = { project, sql: memo, catalog, databases }
   let results: TestResult[]
   try {
     results = await mapBounded(tests, opts.concurrency ?? 4, async (t) => {
@@ -55,6 +57,7 @@ export async function runModelTests(project: Project, sql: SqlService, opts: Run
     })
   } finally {
     await catalog.close()
+    await databases.close()
   }
   const count = (s: TestResult['status']): number => results.filter((r) => r.status === s).length
   return {

@@ -32,7 +32,10 @@ export class TestDatabasePool {
     return {
       db: adapter,
       release: async () => {
-        await adapter.execute(`USE memory; DETACH ${name}`)
+        // Detach the test's database and any catalog the test attached (three-part input names).
+        await adapter.execute('USE memory')
+        const attached = await adapter.query("SELECT database_name AS n FROM duckdb_databases() WHERE NOT internal AND database_name <> 'memory'")
+        for (const r of attached) await adapter.execute(`DETACH ${adapter.quoteIdent(String(r['n']))}`)
         this.idle.push(adapter)
       },
     }

@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { AuditResult } from '../audits/audit.js'
 import { runAudits } from '../audits/run-audits.js'
 import type { Context } from '../context.js'
-import { PlanError } from '../errors.js'
-import { checkEnvName } from '../plan/plan-environment.js'
+import { checkEnvName, requireEnvironment } from '../plan/plan-environment.js'
 import { physicalTable } from '../snapshot/physical.js'
 import { buildSelection } from './selection.js'
 
@@ -20,11 +19,7 @@ export interface ModelAuditReport {
 export async function auditOperation(ctx: Context, o: { env: string; select?: readonly string[] }): Promise<ModelAuditReport[]> {
   checkEnvName(o.env)
   const state = await ctx.state()
-  const env = await state.getEnvironment(o.env)
-  if (!env) {
-    const known = (await state.listEnvironments()).map((e) => e.name)
-    throw new PlanError('ENV_UNKNOWN', `unknown environment '${o.env}' (known: ${known.length ? known.join(', ') : 'none yet — run `models run` first'})`)
-  }
+  const env = await requireEnvironment(state, o.env)
   const selected = buildSelection(ctx, o.select)
   const snapshots = await state.getSnapshots(Object.values(env.snapshots))
   const { engine } = await ctx.engine()

@@ -1,7 +1,6 @@
 import type { Context } from '../context.js'
 import type { Row } from '../engines/engine-adapter.js'
-import { PlanError } from '../errors.js'
-import { checkEnvName } from '../plan/plan-environment.js'
+import { checkEnvName, requireEnvironment } from '../plan/plan-environment.js'
 import { transpileTo } from '../run/render-model.js'
 
 /**
@@ -11,11 +10,7 @@ import { transpileTo } from '../run/render-model.js'
 export async function queryOperation(ctx: Context, sqlText: string, o: { env: string }): Promise<Row[]> {
   checkEnvName(o.env)
   const state = await ctx.state()
-  const env = await state.getEnvironment(o.env)
-  if (!env) {
-    const known = (await state.listEnvironments()).map((e) => e.name)
-    throw new PlanError('ENV_UNKNOWN', `unknown environment '${o.env}' (known: ${known.length ? known.join(', ') : 'none yet — run `models run` first'})`)
-  }
+  const env = await requireEnvironment(state, o.env)
   const { engine, environments } = await ctx.engine()
   const dialect = ctx.project.config.config.model_defaults.dialect
   let sql = transpileTo(ctx.sql, sqlText, dialect, engine.dialect)

@@ -2,10 +2,9 @@ import { randomUUID } from 'node:crypto'
 import type { Context } from '../context.js'
 import { PlanError } from '../errors.js'
 import { computeFingerprints } from '../plan/build-plan.js'
-import { checkEnvName } from '../plan/plan-environment.js'
+import { checkEnvName, requireEnvironment } from '../plan/plan-environment.js'
 import type { Plan, PlannedModel } from '../plan/plan.js'
 import { buildRestatement, type RestateTarget } from '../restate/build-restatement.js'
-import { applyPlan } from '../run/apply-plan.js'
 import type { RunReporter, RunResult } from '../run/run-result.js'
 import { verifyModels } from '../run/verify-models.js'
 import type { Interval } from '../snapshot/interval.js'
@@ -15,6 +14,7 @@ import type { Snapshot } from '../snapshot/snapshot.js'
 import { safeUser } from '../state/env-lock.js'
 import type { RestatementRecord } from '../state/state-store.js'
 import { runModelTests, type TestRunResult } from '../testing/index.js'
+import { applyOnGateway } from './run.js'
 import { buildSelection } from './selection.js'
 
 export interface RestateOptions {
@@ -59,11 +59,7 @@ export async function restateOperation(ctx: Context, o: RestateOptions): Promise
   }
   if (!o.dryRun) ctx.lockEnvironment(o.env, 'restate')
   const state = await ctx.state()
-  const envRecord = await state.getEnvironment(o.env)
-  if (!envRecord) {
-    const known = (await state.listEnvironments()).map((e) => e.name)
-    throw new PlanError('ENV_UNKNOWN', `unknown environment '${o.env}' (known: ${known.length ? known.join(', ') : 'none yet'})`)
-  }
+  const envRecord = await requireEnvironment(state, o.env)
   const selected = resolveSelection(ctx, o)
   const prod = o.env === 'prod' ? envRecord : await state.getEnvironment('prod')
   const snapshots = await state.getSnapshots([...Object.values(envRecord.snapshots), ...Object.values(prod?.snapshots ?? {})])
@@ -131,19 +127,7 @@ export async function restateOperation(ctx: Context, o: RestateOptions): Promise
     for (const m of work) await state.removeIntervals(m.snapshot.version, m.intervals)
   }
   const plan = restatementPlan(ctx, o.env, envRecord.revision, envRecord.snapshots, snapshots, work, await state.getIntervals(work.map((m) => m.snapshot.version)))
-  const { engine, environments } = await ctx.engine()
-  const result = await applyPlan({
-    project: ctx.project,
-    plan,
-    engine,
-    environments,
-    state,
-    sql: ctx.sql,
-    concurrency: ctx.concurrency,
-    command: 'restate',
-    reporter: o.reporter,
-    signal: o.signal,
-  })
+  const result = await applyOnGateway(ctx, plan, { command: 'restate', reporter: o.reporter, signal: o.signal })
   const done: RestatementRecord = {
     ...record,
     status: result.ok ? 'succeeded' : 'failed',

@@ -20,8 +20,18 @@ export async function runOperation(ctx: Context, o: RunOptions): Promise<{ plan:
   const plan = await planOperation(ctx, o)
   await ctx.sql.ready()
   verifyModels(ctx.project, plan, ctx.sql)
+  const result = await applyOnGateway(ctx, plan, { ...o, command: o.command ?? 'run' })
+  return { plan, result }
+}
+
+/** Apply a plan on the context's engine, state and SQL service. */
+export async function applyOnGateway(
+  ctx: Context,
+  plan: Plan,
+  o: { command: string; concurrency?: number; reporter?: RunReporter; signal?: AbortSignal },
+): Promise<RunResult> {
   const { engine, environments } = await ctx.engine()
-  const result = await applyPlan({
+  return applyPlan({
     project: ctx.project,
     plan,
     engine,
@@ -29,9 +39,8 @@ export async function runOperation(ctx: Context, o: RunOptions): Promise<{ plan:
     state: await ctx.state(),
     sql: ctx.sql,
     concurrency: o.concurrency ?? ctx.concurrency,
-    command: o.command ?? 'run',
+    command: o.command,
     reporter: o.reporter,
     signal: o.signal,
   })
-  return { plan, result }
 }

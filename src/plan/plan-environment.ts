@@ -1,6 +1,6 @@
 import { PlanError } from '../errors.js'
 import type { Project } from '../project/load-project.js'
-import { ENV_NAME, type Snapshot } from '../snapshot/snapshot.js'
+import { ENV_NAME, type EnvironmentRecord, type Snapshot } from '../snapshot/snapshot.js'
 import type { StateReader } from '../state/state-store.js'
 import { buildPlan, computeFingerprints } from './build-plan.js'
 import type { Plan } from './plan.js'
@@ -21,16 +21,20 @@ export function checkEnvName(env: string): void {
   }
 }
 
+/** The environment's record; an unknown name is an error listing the known ones. */
+export async function requireEnvironment(state: StateReader, env: string): Promise<EnvironmentRecord> {
+  const record = await state.getEnvironment(env)
+  if (record) return record
+  const known = (await state.listEnvironments()).map((e) => e.name)
+  throw new PlanError('ENV_UNKNOWN', `unknown environment '${env}' (known: ${known.length ? known.join(', ') : 'none yet — run `models run` first'})`)
+}
+
 /** Fetch what the planner needs from state, then plan (the planner itself is pure). */
 export async function planEnvironment(project: Project, state: StateReader, o: PlanEnvironmentOptions): Promise<Plan> {
   checkEnvName(o.env)
   const order = project.dag.topoOrder()
   const fingerprints = computeFingerprints(project.models, order)
-  const envRecord = await state.getEnvironment(o.env)
-  if (!envRecord && o.mustExist) {
-    const known = (await state.listEnvironments()).map((e) => e.name)
-    throw new PlanError('ENV_UNKNOWN', `unknown environment '${o.env}' (known: ${known.length ? known.join(', ') : 'none yet — run `models run` first'})`)
-  }
+  const envRecord = o.mustExist ? await requireEnvironment(state, o.env) : await state.getEnvironment(o.env)
   const prod = o.env === 'prod' ? envRecord : await state.getEnvironment('prod')
   const baseRecord = envRecord ?? prod
   const fps = new Set<string>(fingerprints.values())

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs'
 import { dirname, isAbsolute, join, resolve } from 'node:path'
+import type { PromotionTarget } from './catalog/promotion-target.js'
 import { DuckDbAdapter } from './engines/duckdb/duckdb-adapter.js'
 import { DuckDbEnvironmentLayer } from './engines/duckdb/duckdb-environments.js'
 import type { EngineAdapter, EnvironmentLayer } from './engines/engine-adapter.js'
@@ -10,6 +11,7 @@ import { DuckDbStateStore } from './state/duckdb/duckdb-state-store.js'
 import { acquireEnvLock, type EnvLock } from './state/env-lock.js'
 import type { StateStore } from './state/state-store.js'
 import { WORK_DIR } from './util/paths.js'
+import { EngineError } from './errors.js'
 
 
 export interface ContextOptions {
@@ -57,6 +59,17 @@ export class Context {
       this.engineHandle = { engine, environments: new DuckDbEnvironmentLayer(engine) }
     }
     return this.engineHandle
+  }
+
+  /**
+   * The versioned catalog promotions move tags in (a Trino gateway with Nessie settings). Throws
+   * a clear error on gateways without one (DuckDB).
+   */
+  async promotionTarget(): Promise<PromotionTarget> {
+    throw new EngineError(
+      'CONFIG_INVALID',
+      `gateway '${this.project.config.gatewayName}' has no versioned catalog: promote needs a 'type: trino' connection with 'nessie' settings (see docs/lakehouse.md)`,
+    )
   }
 
   async state(): Promise<StateStore> {

@@ -26,6 +26,8 @@ export interface VersionStore {
   listReferences(): Promise<Reference[]>
   /** Commit log of a branch, newest first, up to `max` entries (optionally from a hash). */
   history(branch: string, o?: { max?: number; fromHash?: string }): Promise<CommitEntry[]>
+  /** Whether `hash` is a commit of `branch`'s history (its head or an ancestor). */
+  containsCommit(branch: string, hash: string): Promise<boolean>
   /** Create a tag or branch at `hash` (which must be visible from `from`). */
   createReference(type: Reference['type'], name: string, from: Reference): Promise<Reference>
   /** Move a tag/branch to `to.hash`, only if it still points to `expected.hash`. */

@@ -11,6 +11,29 @@ export interface RunRecord {
   status: 'running' | 'succeeded' | 'failed'
   /** Per-model outcome summary (no secrets, no data). */
   summary?: unknown
+  /**
+   * The versioned catalog's commit that made this run's writes visible (Nessie: the hash of `main`
+   * after the run's work branch was merged). Undefined on engines without a versioned catalog.
+   */
+  commit?: string
+}
+
+/** One move of a consumer tag (`models promote`). */
+export interface PromotionRecord {
+  id: string
+  /** The tag moved, e.g. `consumer`. */
+  tag: string
+  /** Where the tag pointed before; undefined when the tag was created by this promotion. */
+  fromHash?: string
+  toHash: string
+  /** OS user who promoted. */
+  user: string
+  at: number
+  /** Id of the run (or restatement run) whose verification covered `toHash`; undefined when forced. */
+  verifiedBy?: string
+  /** `--force` overrode a failed verification: the reasons it would have been refused. */
+  forced: boolean
+  forcedReasons?: string[]
 }
 
 /** One audit outcome on one model version (and batch interval), kept as verification evidence. */
@@ -64,6 +87,10 @@ export interface StateReader {
   listRestatements(filter: { env?: string; running?: boolean; limit: number }): Promise<RestatementRecord[]>
   /** Audit records, newest first, optionally for one run or one model. */
   listAudits(filter: { runId?: string; model?: string; limit: number }): Promise<AuditRecord[]>
+  /** The run whose writes produced catalog commit `hash`, if one was recorded. */
+  findRunByCommit(hash: string): Promise<RunRecord | undefined>
+  /** Promotions, newest first (optionally of one tag). */
+  listPromotions(filter: { tag?: string; limit: number }): Promise<PromotionRecord[]>
 }
 
 /**
@@ -85,6 +112,8 @@ export interface StateStore extends StateReader {
   /** Append audit outcomes (one transaction). */
   recordAudits(records: readonly AuditRecord[]): Promise<void>
   startRun(run: RunRecord): Promise<void>
-  finishRun(id: string, status: RunRecord['status'], summary: unknown): Promise<void>
+  /** Close a run; `commit` is the catalog commit its writes were published in (see RunRecord.commit). */
+  finishRun(id: string, status: RunRecord['status'], summary: unknown, commit?: string): Promise<void>
+  recordPromotion(p: PromotionRecord): Promise<void>
   close(): Promise<void>
 }

@@ -73,6 +73,22 @@ export class NessieClient implements VersionStore {
     return out
   }
 
+  async containsCommit(branch: string, hash: string): Promise<boolean> {
+    if (!/^[0-9a-f]{8,64}$/i.test(hash)) return false
+    let token: string | undefined
+    do {
+      const q = new URLSearchParams({ 'max-records': '250', 'limit-hash': hash, fetch: 'MINIMAL' })
+      if (token) q.set('page-token', token)
+      const r = await this.call<{ logEntries: Array<{ commitMeta: { hash: string } }>; hasMore?: boolean; token?: string }>(
+        'GET',
+        `/trees/${enc(branch)}/history?${q}`,
+      )
+      if (r.logEntries.some((e) => e.commitMeta.hash.toLowerCase().startsWith(hash.toLowerCase()))) return true
+      token = r.hasMore ? r.token : undefined
+    } while (token)
+    return false
+  }
+
   async createReference(type: Reference['type'], name: string, from: Reference): Promise<Reference> {
     const q = new URLSearchParams({ name, type })
     const r = await this.call<{ reference: RefJson }>('POST', `/trees?${q}`, { type: from.type, name: from.name, hash: from.hash })

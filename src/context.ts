@@ -3,7 +3,8 @@ import { dirname, isAbsolute, join, resolve } from 'node:path'
 import type { PromotionTarget } from './catalog/promotion-target.js'
 import { DuckDbAdapter } from './engines/duckdb/duckdb-adapter.js'
 import { DuckDbEnvironmentLayer } from './engines/duckdb/duckdb-environments.js'
-import type { EngineAdapter, EnvironmentLayer } from './engines/engine-adapter.js'
+import { directSession, type EngineAdapter, type EnvironmentLayer, type WriteSession } from './engines/engine-adapter.js'
+import { TrinoGateway } from './engines/trino/trino-gateway.js'
 import { loadProject, type Project } from './project/load-project.js'
 import { createSqlService } from './sql/polyglot-sql-service.js'
 import { LazySqlService } from './sql/lazy-sql-service.js'
@@ -21,8 +22,13 @@ export interface ContextOptions {
 
 /** The warehouse connection of a context. */
 export interface EngineHandle {
+  /** For reads (queries, audits, describe) and, on DuckDB, writes too. */
   engine: EngineAdapter
   environments: EnvironmentLayer
+  /** Start one run's writes (see WriteSession: on Trino a Nessie work branch). */
+  beginWrite(runId: string): Promise<WriteSession>
+  /** The Trino gateway, when the engine is Trino. */
+  trino?: TrinoGateway
 }
 
 /**
@@ -53,10 +59,16 @@ export class Context {
   async engine(): Promise<EngineHandle> {
     if (!this.engineHandle) {
       const conn = this.project.config.gateway.connection
+      if (conn?.type === 'trino') {
+        const trino = new TrinoGateway(conn)
+        this.engineHandle = { engine: trino.engine, environments: trino.environments, beginWrite: (id) => trino.beginWrite(id), trino }
+        return this.engineHandle
+      }
       const path = this.resolvePath(conn?.database ?? join(WORK_DIR, 'warehouse.duckdb'))
       await this.sql.ready()
       const engine = await DuckDbAdapter.open({ path, prelude: this.sql.duckdbPrelude(), connections: this.concurrency })
-      this.engineHandle = { engine, environments: new DuckDbEnvironmentLayer(engine) }
+      const environments = new DuckDbEnvironmentLayer(engine)
+      this.engineHandle = { engine, environments, beginWrite: async () => directSession(engine, environments) }
     }
     return this.engineHandle
   }
@@ -66,6 +78,8 @@ export class Context {
    * a clear error on gateways without one (DuckDB).
    */
   async promotionTarget(): Promise<PromotionTarget> {
+    const { trino } = await this.engine()
+    if (trino) return trino.promotionTarget()
     throw new EngineError(
       'CONFIG_INVALID',
       `gateway '${this.project.config.gatewayName}' has no versioned catalog: promote needs a 'type: trino' connection with 'nessie' settings (see docs/lakehouse.md)`,

@@ -23,6 +23,7 @@ export interface PromotionTarget {
   /**
    * After `tag` moved to `hash`: make readers of the tag see it (Trino pins a tag's catalog to the
    * hash it first read, so its catalog is re-created) and check with a query that they do.
+   * `previous` (where the tag was) lets the check pick a table that differs between the two.
    */
-  refreshConsumers(tag: string, hash: string): Promise<ConsumerCheck>
+  refreshConsumers(tag: string, hash: string, previous?: string): Promise<ConsumerCheck>
 }

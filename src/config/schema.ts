@@ -20,7 +20,72 @@ export const DuckDbConnectionSchema = z
   })
   .strict()
 
-export const ConnectionSchema = z.discriminatedUnion('type', [DuckDbConnectionSchema])
+/**
+ * Tributary extension of a Trino gateway: the Nessie catalog behind its Iceberg catalogs. With it,
+ * runs write on a work branch merged into `main_branch` after their audits pass, dev environments
+ * are Nessie branches, and `models promote` moves `consumer_tag`.
+ */
+export const NessieSettingsSchema = z
+  .object({
+    /** Nessie REST API v2 base URL, e.g. `http://127.0.0.1:19120/api/v2`. */
+    url: z.string().url(),
+    /** Bearer token for Nessie (take it from the environment: `{{ env_var('NESSIE_TOKEN') }}`). */
+    token: z.string().min(1).optional(),
+    main_branch: z.string().min(1).default('main'),
+    consumer_tag: z.string().min(1).default('consumer'),
+    /** The Trino catalog on `consumer_tag` that consumers read. */
+    consumer_catalog: z.string().min(1).default('iceberg_consumer'),
+    /**
+     * Properties of the Iceberg connector behind `catalog`, except `iceberg.nessie-catalog.ref`:
+     * Tributary creates catalogs with them for work branches, dev environments and the consumer
+     * tag (Trino's dynamic catalog management, `catalog.management=dynamic`). Trino does not
+     * expose catalog properties, so they are repeated here. Values may hold secrets: they are
+     * never logged or printed.
+     */
+    catalog_properties: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)),
+    /** Seconds to wait between dropping and re-creating a catalog so Trino forgets the old one. Default 3. */
+    catalog_refresh_wait: z.number().nonnegative().default(3),
+  })
+  .strict()
+
+/** SQLMesh's `type: trino` connection, plus Tributary's `nessie` block. */
+export const TrinoConnectionSchema = z
+  .object({
+    type: z.literal('trino'),
+    host: z.string().min(1),
+    /** Default 443 with https, 8080 with http. */
+    port: z.number().int().positive().optional(),
+    user: z.string().min(1),
+    /** The Iceberg catalog models are written to (on Nessie's main branch), e.g. `iceberg`. */
+    catalog: z.string().min(1),
+    http_scheme: z.enum(['http', 'https']).default('https'),
+    /** `basic` (user + password, https only) or `no-auth` (user header only). */
+    method: z.enum(['basic', 'no-auth']).default('no-auth'),
+    password: z.string().optional(),
+    http_headers: z.record(z.string(), z.string()).optional(),
+    session_properties: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).optional(),
+    source: z.string().optional(),
+    concurrent_tasks: z.number().int().positive().optional(),
+    /** Seconds before a single statement is cancelled. Default: no limit. */
+    query_timeout: z.number().positive().optional(),
+    nessie: NessieSettingsSchema.optional(),
+    // Accepted for SQLMesh compatibility; they do not change behaviour here.
+    register_comments: z.boolean().optional(),
+    pre_ping: z.boolean().optional(),
+    pretty_sql: z.boolean().optional(),
+    roles: z.record(z.string(), z.string()).optional(),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.method === 'basic' && c.password === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['password'], message: "method 'basic' needs a password" })
+    }
+    if (c.method === 'basic' && c.http_scheme !== 'https') {
+      ctx.addIssue({ code: 'custom', path: ['http_scheme'], message: "Trino accepts passwords only over https: set http_scheme: https" })
+    }
+  })
+
+export const ConnectionSchema = z.discriminatedUnion('type', [DuckDbConnectionSchema, TrinoConnectionSchema])
 
 export const GatewaySchema = z
   .object({
@@ -61,3 +126,5 @@ export const ConfigSchema = z
 export type Config = z.infer<typeof ConfigSchema>
 export type GatewayConfig = z.infer<typeof GatewaySchema>
 export type DuckDbConnection = z.infer<typeof DuckDbConnectionSchema>
+export type TrinoConnection = z.infer<typeof TrinoConnectionSchema>
+export type NessieSettings = z.infer<typeof NessieSettingsSchema>

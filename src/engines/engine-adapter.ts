@@ -24,6 +24,16 @@ export type TxQuery = (sql: string) => Promise<Row[]>
  */
 export interface WriteOptions extends ExecOptions {
   verify?: (query: TxQuery) => Promise<void>
+  /** Physical layout of a table this write creates (engines that cannot use a hint ignore it). */
+  layout?: TableLayout
+}
+
+/** Table layout hints from the model header, mapped to the engine's table properties. */
+export interface TableLayout {
+  /** `partitioned_by` expressions (Iceberg: `partitioning`, e.g. `day(ts)`). */
+  partitionedBy?: readonly string[]
+  /** Columns rows are ordered by (Iceberg: `sorted_by`, from the model's `grain`). */
+  sortedBy?: readonly string[]
 }
 
 /** One time window for a time-range batch, with the time values as SQL literals of the engine. */
@@ -61,7 +71,7 @@ export interface EngineAdapter {
   /** CREATE OR REPLACE TABLE t AS select — atomic replace. */
   replaceTable(t: TableRef, select: string, opts?: WriteOptions): Promise<void>
   /** Create `t` with the columns of `select` and no rows, if it does not exist yet. */
-  createEmptyTable(t: TableRef, select: string, opts?: ExecOptions): Promise<void>
+  createEmptyTable(t: TableRef, select: string, opts?: ExecOptions & { layout?: TableLayout }): Promise<void>
   /**
    * In one transaction: delete rows of `t` whose time column is in the window, then insert the
    * rows of `select` (the caller already filtered them to the window).
@@ -95,4 +105,35 @@ export interface EnvironmentLayer {
   publish(env: string, entries: ReadonlyArray<{ model: string; physical: TableRef }>): Promise<void>
   /** Remove models from `env`'s public names. */
   unpublish(env: string, models: readonly string[]): Promise<void>
+}
+
+/**
+ * One apply (run or restatement) on a warehouse. Writes go through `engine` and `environments`;
+ * on engines with a versioned catalog they land on an isolated work branch and become visible only
+ * in `publish()`, all at once. `deferred` says so: the runner then records intervals only after
+ * `publish()` has returned, never before the data they describe is visible.
+ */
+export interface WriteSession {
+  readonly engine: EngineAdapter
+  readonly environments: EnvironmentLayer
+  /** True when writes are invisible until `publish()` (intervals must wait for it). */
+  readonly deferred: boolean
+  /**
+   * Make every write of the session visible atomically (Nessie: merge the work branch into main).
+   * Returns the catalog commit that holds them, when the engine has a versioned catalog.
+   */
+  publish(message: string): Promise<{ commit?: string }>
+  /** Throw away what the session wrote and release its resources. Safe to call after publish(). */
+  close(): Promise<void>
+}
+
+/** A session that writes straight into the engine (DuckDB: every write is its own transaction). */
+export function directSession(engine: EngineAdapter, environments: EnvironmentLayer): WriteSession {
+  return {
+    engine,
+    environments,
+    deferred: false,
+    publish: async () => ({}),
+    close: async () => undefined,
+  }
 }

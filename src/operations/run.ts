@@ -30,7 +30,7 @@ export async function applyOnGateway(
   plan: Plan,
   o: { command: string; concurrency?: number; reporter?: RunReporter; signal?: AbortSignal },
 ): Promise<RunResult> {
-  const { engine, environments } = await ctx.engine()
+  const { engine, environments, beginWrite } = await ctx.engine()
   return applyPlan({
     project: ctx.project,
     plan,
@@ -42,5 +42,6 @@ export async function applyOnGateway(
     command: o.command,
     reporter: o.reporter,
     signal: o.signal,
+    beginWrite,
   })
 }

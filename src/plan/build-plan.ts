@@ -38,6 +38,11 @@ export interface PlanInput {
   selected?: ReadonlySet<string>
   /** Project default start when a model has none. */
   defaultStart?: string
+  /**
+   * The engine stores VIEW models as tables (Trino's Nessie catalog has no views): rebuild a view
+   * whenever one of its parents gets new data in this plan, so it never goes stale.
+   */
+  materializeViews?: boolean
 }
 
 const sha = (parts: unknown): string => createHash('sha256').update(JSON.stringify(parts)).digest('hex')
@@ -130,7 +135,13 @@ export function buildPlan(input: PlanInput): Plan {
       createdAt: input.now,
     }
     if (!known) newSnapshots.push(snapshot)
-    const action = actionFor(input, m, snapshot)
+    const refreshView =
+      input.materializeViews === true &&
+      m.parents.some((p) => {
+        const a = planned.get(p)?.action
+        return a !== undefined && a.kind !== 'none'
+      })
+    const action = actionFor(input, m, snapshot, refreshView)
     planned.set(name, {
       name,
       snapshot,
@@ -170,7 +181,7 @@ function parentVersionChanged(m: LoadedModel, planned: ReadonlyMap<string, Plann
   return m.parents.some((p) => planned.get(p)?.previousVersion !== undefined)
 }
 
-function actionFor(input: PlanInput, m: LoadedModel, s: Snapshot): ModelAction {
+function actionFor(input: PlanInput, m: LoadedModel, s: Snapshot, refreshView: boolean): ModelAction {
   if (input.env !== 'prod' && input.prodVersions.has(s.version)) return { kind: 'none', reason: 'shared-with-prod' }
   const unit = intervalUnitFromCron(s.cron)
   const processed = input.intervals.get(s.version) ?? []
@@ -181,7 +192,7 @@ function actionFor(input: PlanInput, m: LoadedModel, s: Snapshot): ModelAction {
   const kind = s.kind
   switch (kind.name) {
     case 'VIEW':
-      return processed.length === 0 ? { kind: 'build', interval: [start, Math.max(start, end)] } : upToDate()
+      return processed.length === 0 || refreshView ? { kind: 'build', interval: [start, Math.max(start, end)] } : upToDate()
     case 'SEED':
     case 'FULL': {
       // A seed with run-relative dates (`now-3d`) is reloaded every cron interval, like FULL.

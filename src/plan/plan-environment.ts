@@ -66,6 +66,7 @@ export async function planEnvironment(project: Project, state: StateReader, o: P
     range: o.range,
     selected: o.selected,
     defaultStart: project.config.config.model_defaults.start,
+    materializeViews: project.config.gateway.connection?.type === 'trino',
   })
   if (pending.length > 0) {
     plan.pendingRestatements = pending.map((r) => ({ id: r.id, user: r.user, startedAt: r.startedAt, models: r.models.map((m) => m.name) }))

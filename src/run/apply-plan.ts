@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto'
-import type { EngineAdapter, EnvironmentLayer } from '../engines/engine-adapter.js'
+import { directSession, type EngineAdapter, type EnvironmentLayer, type WriteSession } from '../engines/engine-adapter.js'
+import { EngineError } from '../errors.js'
+import type { Interval } from '../snapshot/interval.js'
 import type { Plan } from '../plan/plan.js'
 import type { Project } from '../project/load-project.js'
 import { physicalTable } from '../snapshot/physical.js'
@@ -21,13 +23,16 @@ export interface ApplyOptions {
   command: string
   reporter?: RunReporter
   signal?: AbortSignal
+  /** Start the run's write session; default: write straight into `engine`. */
+  beginWrite?: (runId: string) => Promise<WriteSession>
 }
 
 /**
  * Apply a plan: record new snapshots, build what is missing (DAG order, bounded concurrency),
  * then point the environment at every model that is complete. A model that failed, or whose
  * upstream failed, keeps the version readers had before, so nobody sees half-built data.
- * Resolves with the per-model outcome; rejects only when state itself is unreachable.
+ * Resolves with the per-model outcome; rejects when state is unreachable or when the run's writes
+ * could not be published (e.g. a Nessie merge conflict) — then no interval is recorded.
  */
 export async function applyPlan(o: ApplyOptions): Promise<RunResult> {
   const started = Date.now()
@@ -35,6 +40,28 @@ export async function applyPlan(o: ApplyOptions): Promise<RunResult> {
   const { plan } = o
   await o.state.startRun({ id: runId, command: o.command, env: plan.env, startedAt: started, status: 'running' })
   await o.state.pushSnapshots(plan.newSnapshots)
+  let session: WriteSession
+  try {
+    session = o.beginWrite ? await o.beginWrite(runId) : directSession(o.engine, o.environments)
+  } catch (e) {
+    await o.state.finishRun(runId, 'failed', { error: e instanceof Error ? e.message : String(e) })
+    throw e
+  }
+  try {
+    return await applyInSession(o, session, runId, started)
+  } finally {
+    await session.close()
+  }
+}
+
+async function applyInSession(o: ApplyOptions, session: WriteSession, runId: string, started: number): Promise<RunResult> {
+  const { plan } = o
+  /** Intervals wait here until the session's writes are visible (deferred sessions). */
+  const done: Array<{ version: string; intervals: Interval[] }> = []
+  const addIntervals = async (version: string, intervals: Interval[]): Promise<void> => {
+    if (session.deferred) done.push({ version, intervals })
+    else await o.state.addIntervals(version, intervals)
+  }
 
   const planned = new Map(plan.models.map((m) => [m.name, m]))
   const batches = plan.models.reduce(
@@ -49,7 +76,17 @@ export async function applyPlan(o: ApplyOptions): Promise<RunResult> {
     signal: o.signal,
     work: async (name, signal) => {
       const r = await evaluateModel(
-        { runId, project: o.project, engine: o.engine, state: o.state, sql: o.sql, planned, executionTime: plan.now, reporter: o.reporter },
+        {
+          runId,
+          project: o.project,
+          engine: session.engine,
+          state: o.state,
+          addIntervals,
+          sql: o.sql,
+          planned,
+          executionTime: plan.now,
+          reporter: o.reporter,
+        },
         planned.get(name)!,
         signal,
       )
@@ -77,8 +114,26 @@ export async function applyPlan(o: ApplyOptions): Promise<RunResult> {
     }
   }
   for (const name of plan.removed) delete next[name]
-  if (publish.length > 0) await o.environments.publish(plan.env, publish)
-  if (plan.removed.length > 0) await o.environments.unpublish(plan.env, plan.removed)
+  const models: NodeResult[] = plan.models.map((m) => results.get(m.name)!)
+  const ok = models.every((r) => r.status === 'succeeded' || r.status === 'unchanged')
+  const summary = {
+    failed: models.filter((r) => r.status === 'failed').map((r) => ({ name: r.name, message: r.message })),
+    skipped: models.filter((r) => r.status === 'skipped').map((r) => r.name),
+    built: models.filter((r) => r.status === 'succeeded').map((r) => r.name),
+  }
+  let commit: string | undefined
+  try {
+    if (publish.length > 0) await session.environments.publish(plan.env, publish)
+    if (plan.removed.length > 0) await session.environments.unpublish(plan.env, plan.removed)
+    commit = (await session.publish(`tributary ${o.command} ${plan.env}: run ${runId} (${summary.built.length} built, ${summary.failed.length} failed)`)).commit
+  } catch (e) {
+    const msg = e instanceof EngineError ? e.format() : e instanceof Error ? e.message : String(e)
+    await o.state.finishRun(runId, 'failed', { ...summary, error: `publish failed: ${msg}` })
+    throw new EngineError('CATALOG_ERROR', `the run's writes could not be published, so nothing changed for readers: ${msg}`, { cause: e })
+  }
+  // The writes are visible now: record their intervals.
+  for (const d of done) await o.state.addIntervals(d.version, d.intervals)
+
   const record: EnvironmentRecord = {
     name: plan.env,
     snapshots: next,
@@ -89,8 +144,6 @@ export async function applyPlan(o: ApplyOptions): Promise<RunResult> {
   // Compare-and-set against the revision the plan was made from: a concurrent change is an error.
   await o.state.saveEnvironment(record, plan.envRevision)
 
-  const models: NodeResult[] = plan.models.map((m) => results.get(m.name)!)
-  const ok = models.every((r) => r.status === 'succeeded' || r.status === 'unchanged')
   const result: RunResult = {
     runId,
     env: plan.env,
@@ -100,11 +153,7 @@ export async function applyPlan(o: ApplyOptions): Promise<RunResult> {
     promoted,
     removed: plan.removed,
   }
-  await o.state.finishRun(runId, ok ? 'succeeded' : 'failed', {
-    failed: models.filter((r) => r.status === 'failed').map((r) => ({ name: r.name, message: r.message })),
-    skipped: models.filter((r) => r.status === 'skipped').map((r) => r.name),
-    built: models.filter((r) => r.status === 'succeeded').map((r) => r.name),
-  })
+  await o.state.finishRun(runId, ok ? 'succeeded' : 'failed', summary, commit)
   o.reporter?.onRunEnd?.(result)
   return result
 }

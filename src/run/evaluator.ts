@@ -21,6 +21,8 @@ export interface EvaluatorContext {
   project: Project
   engine: EngineAdapter
   state: StateStore
+  /** Record processed intervals (straight into state, or held until the run's writes are published). */
+  addIntervals?: (version: string, intervals: Interval[]) => Promise<void>
   sql: SqlService
   /** Planned models by name, to resolve references to the versions this run targets. */
   planned: ReadonlyMap<string, PlannedModel>
@@ -99,6 +101,7 @@ export async function evaluateModel(ctx: EvaluatorContext, pm: PlannedModel, sig
       pending = found
     }
   }
+  const layout = { partitionedBy: def.partitionedBy, sortedBy: def.grain }
   let done = 0
   try {
     await ctx.engine.createSchema(table.schema)
@@ -110,7 +113,7 @@ export async function evaluateModel(ctx: EvaluatorContext, pm: PlannedModel, sig
     for (const interval of intervals) {
       if (signal.aborted) return result('cancelled', done, new Error('run cancelled'))
       pending = []
-      const whole = { signal, verify: verifyFor(interval, undefined) }
+      const whole = { signal, layout, verify: verifyFor(interval, undefined) }
       switch (kind.name) {
         case 'SEED': {
           const csv = resolve(ctx.project.dir, dirname(def.file), kind.path)
@@ -131,13 +134,13 @@ export async function evaluateModel(ctx: EvaluatorContext, pm: PlannedModel, sig
           const lo = ctx.engine.timestampLiteral(interval[0])
           const hi = ctx.engine.timestampLiteral(interval[1])
           const qc = ctx.engine.quoteIdent(col)
-          await ctx.engine.createEmptyTable(table, q, { signal })
+          await ctx.engine.createEmptyTable(table, q, { signal, layout })
           await ctx.engine.replaceWindow(
             table,
             q,
             { timeColumn: col, startLiteral: lo, endLiteral: hi },
             // Audit only the rows this batch wrote.
-            { signal, verify: verifyFor(interval, `${qc} >= ${lo} AND ${qc} < ${hi}`) },
+            { signal, layout, verify: verifyFor(interval, `${qc} >= ${lo} AND ${qc} < ${hi}`) },
           )
           break
         }
@@ -148,7 +151,7 @@ export async function evaluateModel(ctx: EvaluatorContext, pm: PlannedModel, sig
             await ctx.engine.replaceTable(table, q, whole)
             break
           }
-          await ctx.engine.createEmptyTable(table, q, { signal })
+          await ctx.engine.createEmptyTable(table, q, { signal, layout })
           await ctx.engine.mergeByKey(table, q, kind.uniqueKey.map(unquoteIdent), whole)
           break
         }
@@ -160,7 +163,7 @@ export async function evaluateModel(ctx: EvaluatorContext, pm: PlannedModel, sig
         }
       }
       // The data is committed; now (and only now) record the interval and its audits.
-      await ctx.state.addIntervals(pm.snapshot.version, [interval])
+      await (ctx.addIntervals ?? ((v, i) => ctx.state.addIntervals(v, i)))(pm.snapshot.version, [interval])
       await record(pending)
       done++
       ctx.reporter?.onBatchDone?.(pm.name, done, total, action.kind === 'backfill' ? interval : undefined)

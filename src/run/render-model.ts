@@ -4,6 +4,7 @@ import type { ModelDefinition } from '../project/model.js'
 import type { Dialect } from '../sql/dialect.js'
 import type { SqlService } from '../sql/sql-service.js'
 import type { Interval } from '../snapshot/interval.js'
+import { dropTrailingCommas } from '../sql/trailing-commas.js'
 
 /** How names in a model resolve when it is rendered for an engine. */
 export interface RenderTarget {
@@ -64,7 +65,8 @@ export function renderStatement(
     macros: target.macros,
     location: { file: def.file, line },
   })
-  return transpileTo(target.sql, rendered, def.dialect, target.engine.dialect)
+  const out = transpileTo(target.sql, rendered, def.dialect, target.engine.dialect)
+  return target.engine.dialect === 'trino' ? dropTrailingCommas(out) : out
 }
 
 export function transpileTo(sql: SqlService, text: string, from: Dialect, to: Dialect): string {

@@ -1,6 +1,20 @@
 import { EngineError } from '../../errors.js'
 import type { CommitEntry, Reference, VersionStore } from '../version-store.js'
 
+/** A table's entry in the catalog (Nessie `ICEBERG_TABLE` content); `snapshotId` kept exact as a string. */
+export interface CatalogContent {
+  type: string
+  id?: string
+  metadataLocation?: string
+  snapshotId?: string
+  schemaId?: number
+  specId?: number
+  sortOrderId?: number
+  [k: string]: unknown
+}
+
+export type CatalogOperation = { type: 'PUT'; key: readonly string[]; content: CatalogContent } | { type: 'DELETE'; key: readonly string[] }
+
 /** Nessie's error, with its own error code (e.g. `REFERENCE_NOT_FOUND`, `REFERENCE_CONFLICT`). */
 export class CatalogError extends EngineError {
   constructor(
@@ -120,6 +134,66 @@ export class NessieClient implements VersionStore {
     await this.call('DELETE', `/trees/${enc(`${ref.name}@${ref.hash}`)}?type=${ref.type}`)
   }
 
+  /** Contents of `keys` on `ref` (`name` or `name@hash`); absent keys are absent from the map (keyed by dotted name). */
+  async getContents(ref: string, keys: ReadonlyArray<readonly string[]>): Promise<{ hash: string; contents: Map<string, CatalogContent> }> {
+    const contents = new Map<string, CatalogContent>()
+    let hash = ''
+    for (let i = 0; i < keys.length || i === 0; i += 200) {
+      const r = await this.call<{ contents: Array<{ key: { elements: string[] }; content: CatalogContent }>; effectiveReference?: RefJson }>(
+        'POST',
+        `/trees/${enc(ref)}/contents`,
+        { requestedKeys: keys.slice(i, i + 200).map((k) => ({ elements: k })) },
+      )
+      hash = r.effectiveReference?.hash ?? hash
+      for (const c of r.contents) contents.set(c.key.elements.join('.'), c.content)
+      if (keys.length === 0) break
+    }
+    return { hash, contents }
+  }
+
+  /** Keys of the Iceberg tables at `ref`. */
+  async listTables(ref: string): Promise<string[][]> {
+    const out: string[][] = []
+    let token: string | undefined
+    do {
+      const q = new URLSearchParams({ 'max-records': '1000' })
+      if (token) q.set('page-token', token)
+      const r = await this.call<{ entries: Array<{ type: string; name: { elements: string[] } }>; hasMore?: boolean; token?: string }>(
+        'GET',
+        `/trees/${enc(ref)}/entries?${q}`,
+      )
+      for (const e of r.entries) if (e.type === 'ICEBERG_TABLE') out.push(e.name.elements)
+      token = r.hasMore ? r.token : undefined
+    } while (token)
+    return out
+  }
+
+  /** Entries that differ between two refs (`name` or `name@hash`), with their content on each side. */
+  async diff(fromRef: string, toRef: string): Promise<Array<{ key: string[]; from?: CatalogContent; to?: CatalogContent }>> {
+    const out: Array<{ key: string[]; from?: CatalogContent; to?: CatalogContent }> = []
+    let token: string | undefined
+    do {
+      const q = new URLSearchParams({ 'max-records': '1000' })
+      if (token) q.set('page-token', token)
+      const r = await this.call<{ diffs: Array<{ key: { elements: string[] }; from?: CatalogContent | null; to?: CatalogContent | null }>; hasMore?: boolean; token?: string }>(
+        'GET',
+        `/trees/${enc(fromRef)}/diff/${enc(toRef)}?${q}`,
+      )
+      for (const d of r.diffs) out.push({ key: d.key.elements, from: d.from ?? undefined, to: d.to ?? undefined })
+      token = r.hasMore ? r.token : undefined
+    } while (token)
+    return out
+  }
+
+  /** One commit of `operations` on `branch`, whose head must still be `expectedHash` (or not touch the same keys). */
+  async commit(branch: string, expectedHash: string, operations: readonly CatalogOperation[], message: string): Promise<string> {
+    const r = await this.call<{ targetBranch: RefJson }>('POST', `/trees/${enc(`${branch}@${expectedHash}`)}/history/commit`, {
+      commitMeta: { message },
+      operations: operations.map((op) => (op.type === 'DELETE' ? { type: 'DELETE', key: { elements: op.key } } : { type: 'PUT', key: { elements: op.key }, content: op.content })),
+    })
+    return r.targetBranch.hash ?? ''
+  }
+
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const url = `${this.base}${path}`
     let res: Response
@@ -147,7 +221,8 @@ export class NessieClient implements VersionStore {
       }
       throw new CatalogError(code, `Nessie ${method} ${path.split('?')[0]} failed (${res.status} ${code}): ${message}`, res.status, url)
     }
-    return (text ? JSON.parse(text) : {}) as T
+    // Iceberg snapshot ids are 64-bit: keep them exact (Nessie accepts them back as strings).
+    return (text ? JSON.parse(text.replace(/"snapshotId"\s*:\s*(-?\d+)/g, '"snapshotId":"$1"')) : {}) as T
   }
 }
 

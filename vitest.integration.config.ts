@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     include: ['tests/integration/**/*.test.ts'],
-    testTimeout: 120_000,
+    testTimeout: 600_000,
     hookTimeout: 300_000,
     pool: 'forks',
     reporters: ['default', './tests/helpers/summary-reporter.ts'],

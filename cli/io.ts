@@ -23,6 +23,10 @@ export const EXIT = {
   TESTS_FAILED: 4,
   /** `audit` ran every audit, but some blocking audits failed. */
   AUDITS_FAILED: 5,
+  /** `promote` refused (the target failed verification) or lost a race for the tag: nothing changed. */
+  PROMOTION_REFUSED: 6,
+  /** `promote` moved the tag, but consumers could not be shown to see it (retry `--refresh-consumers`). */
+  CONSUMERS_UNVERIFIED: 7,
 } as const
 
 export function printJson(io: CliIo, value: unknown): void {

@@ -8,6 +8,7 @@ import { registerDag } from './commands/dag.js'
 import { registerInfo } from './commands/info.js'
 import { registerInit } from './commands/init.js'
 import { registerPlan } from './commands/plan.js'
+import { registerPromote } from './commands/promote.js'
 import { registerQuery } from './commands/query.js'
 import { registerRender } from './commands/render.js'
 import { registerRestate } from './commands/restate.js'
@@ -63,6 +64,7 @@ export function createProgram(io: CliIo): Command {
   registerCreateTest(program, env)
   registerAudit(program, env)
   registerRestate(program, env)
+  registerPromote(program, env)
   return program
 }
 

@@ -28,6 +28,8 @@ export type ErrorCode =
   | 'AUDIT_INVALID'
   | 'AUDIT_FAILED'
   | 'CATALOG_ERROR'
+  | 'PROMOTION_REFUSED'
+  | 'PROMOTION_CONFLICT'
 
 export interface SourceLocation {
   /** Path of the file, relative to the project root where possible. */

@@ -24,6 +24,8 @@ const SEED_ROWS_PER_STATEMENT = 500
 
 export class TrinoAdapter implements EngineAdapter {
   readonly dialect = 'trino' as const
+  /** Schemas created (or being created) through this adapter. */
+  private readonly schemas = new Map<string, Promise<void>>()
 
   /**
    * @param catalog catalog of unqualified table references (the work branch's inside a session)
@@ -65,11 +67,23 @@ export class TrinoAdapter implements EngineAdapter {
   }
 
   async createSchema(schema: string): Promise<void> {
+    let created = this.schemas.get(schema)
+    if (!created) {
+      created = this.createSchemaOnce(schema)
+      this.schemas.set(schema, created)
+      created.catch(() => this.schemas.delete(schema))
+    }
+    await created
+  }
+
+  private async createSchemaOnce(schema: string): Promise<void> {
+    const name = `${this.quoteIdent(this.catalog)}.${this.quoteIdent(schema)}`
     try {
-      await this.execute(`CREATE SCHEMA IF NOT EXISTS ${this.quoteIdent(this.catalog)}.${this.quoteIdent(schema)}`)
+      await this.execute(`CREATE SCHEMA IF NOT EXISTS ${name}`)
     } catch (e) {
-      // Two models creating the same schema at once: the loser's "already exists" is fine.
-      if (!/already exists/i.test(e instanceof Error ? e.message : '')) throw e
+      // Another writer created it at the same moment (Nessie reports the losing PUT): fine if it exists now.
+      const rows = await this.query(`SELECT 1 FROM ${this.quoteIdent(this.catalog)}.information_schema.schemata WHERE schema_name = ${lit(schema.toLowerCase())}`)
+      if (rows.length === 0) throw e
     }
   }
 

@@ -53,13 +53,17 @@ export class TrinoQueryError extends QueryError {
 /** Time spent waiting for Trino, for the "tool overhead" measurement. */
 export interface TrinoTimings {
   statements: number
-  /** Wall time inside Trino calls (ms), summed over all statements (parallel ones add up). */
+  /** Time inside Trino calls (ms), summed over all statements (parallel ones add up). */
   busyMs: number
+  /** Wall-clock time (ms) during which at least one statement was running. */
+  wallBusyMs: number
 }
 
 export class TrinoConnection {
   private readonly client: Trino
-  readonly timings: TrinoTimings = { statements: 0, busyMs: 0 }
+  readonly timings: TrinoTimings = { statements: 0, busyMs: 0, wallBusyMs: 0 }
+  private inFlight = 0
+  private busySince = 0
 
   constructor(private readonly opts: TrinoConnectionOptions) {
     this.client = Trino.create({
@@ -79,6 +83,7 @@ export class TrinoConnection {
   async run(sql: string, o: StatementOptions = {}): Promise<TrinoResult> {
     const started = performance.now()
     this.timings.statements++
+    if (this.inFlight++ === 0) this.busySince = started
     try {
       const first = await this.runOnce(sql, o)
       const unsafe = first.columns.filter((c, i) => isIntegerType(c.type) && first.rows.some((r) => isUnsafe(r[i])))
@@ -88,7 +93,9 @@ export class TrinoConnection {
       const exact = await this.runOnce(`SELECT ${cols.join(', ')} FROM (\n${sql}\n) AS __tributary_exact`, o)
       return { ...exact, columns: first.columns }
     } finally {
-      this.timings.busyMs += performance.now() - started
+      const now = performance.now()
+      this.timings.busyMs += now - started
+      if (--this.inFlight === 0) this.timings.wallBusyMs += now - this.busySince
     }
   }
 

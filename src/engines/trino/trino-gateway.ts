@@ -73,8 +73,10 @@ export class TrinoGateway {
     return `${this.catalog}__${env.replace(/-/g, '_')}`
   }
 
+  /** Branch of a dev environment: `tributary-env-dev` (prefixed with the main branch's name when that is not `main`). */
   envBranch(env: string): string {
-    return `${ENV_PREFIX}${env}`
+    const main = this.settings.main_branch
+    return main === 'main' ? `${ENV_PREFIX}${env}` : `${main}-env-${env}`
   }
 
   /** Start a run: a work branch from `main`'s head and a catalog on it. */
@@ -275,8 +277,9 @@ export class TrinoWriteSession implements WriteSession {
     let commit: string | undefined
     if (work.hash !== this.base.hash) {
       const main = await nessie.getReference(mainName)
-      const merged = await nessie.merge(work, main, message)
-      commit = merged.hash
+      commit = main.hash === this.base.hash ? await this.fastForward(main, work) : undefined
+      // Someone else committed to main meanwhile: merge (Nessie refuses conflicting keys).
+      commit ??= (await nessie.merge(work, await nessie.getReference(mainName), message)).hash
     }
     const source = `${mainName}@${commit ?? (await nessie.getReference(mainName)).hash}`
     for (const [env, p] of this.pending) {
@@ -285,6 +288,16 @@ export class TrinoWriteSession implements WriteSession {
     }
     this.pending.clear()
     return { commit }
+  }
+
+  /** Main has not moved since the run began: point it at the work branch's head (atomic, against main's hash). */
+  private async fastForward(main: Reference, work: Reference): Promise<string | undefined> {
+    try {
+      return (await this.gateway.nessie.assignReference(main, work)).hash
+    } catch (e) {
+      if (e instanceof CatalogError && e.status === 409) return undefined
+      throw e
+    }
   }
 
   async close(): Promise<void> {

@@ -5,10 +5,14 @@ import { StateError } from '../../errors.js'
 import type { Interval } from '../../snapshot/interval.js'
 import { mergeIntervals, subtractIntervals } from '../../snapshot/intervals.js'
 import type { EnvironmentRecord, Snapshot } from '../../snapshot/snapshot.js'
-import type { AuditRecord, RestatementRecord, RunRecord, StateStore } from '../state-store.js'
+import type { AuditRecord, PromotionRecord, RestatementRecord, RunRecord, StateStore } from '../state-store.js'
 
-/** Schema version of the embedded store; stored in `_versions`. */
-const SCHEMA_VERSION = 1
+/**
+ * Schema version of the embedded store; stored in `_versions`. 2 added `runs.commit_hash` and
+ * `promotions`: a tool that only knows version 1 refuses such a file instead of writing rows that
+ * no longer fit.
+ */
+const SCHEMA_VERSION = 2
 
 const MIGRATIONS: string[] = [
   `CREATE TABLE IF NOT EXISTS _versions (id INTEGER PRIMARY KEY, schema_version INTEGER NOT NULL)`,
@@ -18,6 +22,10 @@ const MIGRATIONS: string[] = [
   `CREATE TABLE IF NOT EXISTS audits (run_id VARCHAR NOT NULL, model VARCHAR NOT NULL, version VARCHAR NOT NULL, fingerprint VARCHAR NOT NULL, audit VARCHAR NOT NULL, blocking BOOLEAN NOT NULL, status VARCHAR NOT NULL, bad_rows BIGINT NOT NULL, interval_start BIGINT, interval_end BIGINT, recorded_at BIGINT NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS restatements (id VARCHAR PRIMARY KEY, env VARCHAR NOT NULL, status VARCHAR NOT NULL, started_at BIGINT NOT NULL, payload VARCHAR NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS runs (id VARCHAR PRIMARY KEY, command VARCHAR NOT NULL, env VARCHAR NOT NULL, started_at BIGINT NOT NULL, finished_at BIGINT, status VARCHAR NOT NULL, summary VARCHAR)`,
+  // Version 2. Files written by version 1 get the column here (idempotent on every open).
+  `ALTER TABLE runs ADD COLUMN IF NOT EXISTS commit_hash VARCHAR`,
+  // `seq` orders promotions made within the same millisecond.
+  `CREATE TABLE IF NOT EXISTS promotions (id VARCHAR PRIMARY KEY, seq BIGINT NOT NULL, tag VARCHAR NOT NULL, from_hash VARCHAR, to_hash VARCHAR NOT NULL, user_name VARCHAR NOT NULL, promoted_at BIGINT NOT NULL, verified_by VARCHAR, forced BOOLEAN NOT NULL, forced_reasons VARCHAR)`,
 ]
 
 /**
@@ -58,6 +66,7 @@ export class DuckDbStateStore implements StateStore {
         throw new StateError('STATE_ERROR', `state schema version ${current} is newer than this tool supports (${SCHEMA_VERSION}); upgrade the tool`)
       }
       if (current === 0) await this.conn.run('INSERT INTO _versions VALUES (1, $1)', [SCHEMA_VERSION])
+      else if (current < SCHEMA_VERSION) await this.conn.run('UPDATE _versions SET schema_version = $1 WHERE id = 1', [SCHEMA_VERSION])
     })
   }
 
@@ -124,16 +133,47 @@ export class DuckDbStateStore implements StateStore {
   }
 
   listRuns(limit: number): Promise<RunRecord[]> {
-    return this.serial(async () =>
-      (await this.rows('SELECT * FROM runs ORDER BY started_at DESC LIMIT $1', [limit])).map((r) => ({
-        id: String(r['id']),
-        command: String(r['command']),
-        env: String(r['env']),
-        startedAt: Number(r['started_at']),
-        finishedAt: r['finished_at'] == null ? undefined : Number(r['finished_at']),
-        status: String(r['status']) as RunRecord['status'],
-        summary: r['summary'] == null ? undefined : (JSON.parse(String(r['summary'])) as unknown),
-      })),
+    return this.serial(async () => (await this.rows('SELECT * FROM runs ORDER BY started_at DESC LIMIT $1', [limit])).map(toRun))
+  }
+
+  findRunByCommit(hash: string): Promise<RunRecord | undefined> {
+    // The earliest run recording the hash is the one whose writes produced it.
+    return this.serial(async () => {
+      const r = await this.rows('SELECT * FROM runs WHERE commit_hash = $1 ORDER BY started_at, id LIMIT 1', [hash])
+      return r[0] ? toRun(r[0]) : undefined
+    })
+  }
+
+  listPromotions(filter: { tag?: string; limit: number }): Promise<PromotionRecord[]> {
+    return this.serial(async () => {
+      const rows = await this.rows('SELECT * FROM promotions WHERE ($1 IS NULL OR tag = $1) ORDER BY promoted_at DESC, seq DESC LIMIT $2', [
+        filter.tag ?? null,
+        filter.limit,
+      ])
+      return rows.map(toPromotion)
+    })
+  }
+
+  recordPromotion(p: PromotionRecord): Promise<void> {
+    return this.serial(() =>
+      this.tx(async () => {
+        const r = await this.rows('SELECT coalesce(max(seq), 0) + 1 AS next FROM promotions')
+        await this.conn.run(
+          'INSERT INTO promotions (id, seq, tag, from_hash, to_hash, user_name, promoted_at, verified_by, forced, forced_reasons) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)',
+          [
+            p.id,
+            Number(r[0]?.['next'] ?? 1),
+            p.tag,
+            p.fromHash ?? null,
+            p.toHash,
+            p.user,
+            p.at,
+            p.verifiedBy ?? null,
+            p.forced,
+            p.forcedReasons === undefined ? null : JSON.stringify(p.forcedReasons),
+          ],
+        )
+      }),
     )
   }
 
@@ -262,22 +302,25 @@ export class DuckDbStateStore implements StateStore {
 
   startRun(run: RunRecord): Promise<void> {
     return this.serial(async () => {
-      await this.conn.run('INSERT INTO runs VALUES ($1, $2, $3, $4, NULL, $5, NULL)', [
+      await this.conn.run('INSERT INTO runs (id, command, env, started_at, status, commit_hash) VALUES ($1, $2, $3, $4, $5, $6)', [
         run.id,
         run.command,
         run.env,
         run.startedAt,
         run.status,
+        run.commit ?? null,
       ])
     })
   }
 
-  finishRun(id: string, status: RunRecord['status'], summary: unknown): Promise<void> {
+  finishRun(id: string, status: RunRecord['status'], summary: unknown, commit?: string): Promise<void> {
     return this.serial(async () => {
-      await this.conn.run('UPDATE runs SET finished_at = $1, status = $2, summary = $3 WHERE id = $4', [
+      // An undefined commit keeps whatever was stored (a run without a versioned catalog has none).
+      await this.conn.run('UPDATE runs SET finished_at = $1, status = $2, summary = $3, commit_hash = coalesce($4, commit_hash) WHERE id = $5', [
         Date.now(),
         status,
         JSON.stringify(summary ?? null),
+        commit ?? null,
         id,
       ])
     })
@@ -288,6 +331,33 @@ export class DuckDbStateStore implements StateStore {
       this.conn.closeSync()
       this.instance.closeSync()
     })
+  }
+}
+
+function toRun(r: Record<string, unknown>): RunRecord {
+  return {
+    id: String(r['id']),
+    command: String(r['command']),
+    env: String(r['env']),
+    startedAt: Number(r['started_at']),
+    finishedAt: r['finished_at'] == null ? undefined : Number(r['finished_at']),
+    status: String(r['status']) as RunRecord['status'],
+    summary: r['summary'] == null ? undefined : (JSON.parse(String(r['summary'])) as unknown),
+    ...(r['commit_hash'] == null ? {} : { commit: String(r['commit_hash']) }),
+  }
+}
+
+function toPromotion(r: Record<string, unknown>): PromotionRecord {
+  return {
+    id: String(r['id']),
+    tag: String(r['tag']),
+    ...(r['from_hash'] == null ? {} : { fromHash: String(r['from_hash']) }),
+    toHash: String(r['to_hash']),
+    user: String(r['user_name']),
+    at: Number(r['promoted_at']),
+    ...(r['verified_by'] == null ? {} : { verifiedBy: String(r['verified_by']) }),
+    forced: Boolean(r['forced']),
+    ...(r['forced_reasons'] == null ? {} : { forcedReasons: JSON.parse(String(r['forced_reasons'])) as string[] }),
   }
 }
 

@@ -73,5 +73,48 @@ export function describeStateContract(name: string, open: () => Promise<StateSto
       expect(await s.listAudits({ runId: 'r1', limit: 10 })).toHaveLength(2)
       await s.close()
     })
+
+    it('keeps the catalog commit of a run and finds the run by it (exact hash)', async () => {
+      const s = await open()
+      const h1 = 'a1'.repeat(32)
+      await s.startRun({ id: 'r1', command: 'run', env: 'prod', startedAt: 10, status: 'running' })
+      await s.startRun({ id: 'r2', command: 'restate', env: 'prod', startedAt: 20, status: 'running' })
+      await s.finishRun('r1', 'succeeded', { built: ['a.x'] }, h1)
+      await s.finishRun('r2', 'failed', { failed: [] })
+      const runs = await s.listRuns(5)
+      expect(runs.map((r) => [r.id, r.commit])).toEqual([
+        ['r2', undefined],
+        ['r1', h1],
+      ])
+      expect(await s.findRunByCommit(h1)).toMatchObject({ id: 'r1', command: 'run', status: 'succeeded', commit: h1, summary: { built: ['a.x'] } })
+      expect(await s.findRunByCommit(h1.slice(0, 12))).toBeUndefined()
+      expect(await s.findRunByCommit('f'.repeat(64))).toBeUndefined()
+      await s.close()
+    })
+
+    it('records promotions, newest first, optionally of one tag', async () => {
+      const s = await open()
+      const base = { user: 'ann', forced: false }
+      await s.recordPromotion({ ...base, id: 'p1', tag: 'consumer', toHash: 'h1', at: 100, verifiedBy: 'r1' })
+      await s.recordPromotion({ ...base, id: 'p2', tag: 'other', fromHash: 'h0', toHash: 'h2', at: 200, verifiedBy: 'r2' })
+      await s.recordPromotion({ ...base, id: 'p3', tag: 'consumer', fromHash: 'h1', toHash: 'h3', at: 300, verifiedBy: 'r3' })
+      await s.recordPromotion({ ...base, id: 'p4', tag: 'consumer', fromHash: 'h3', toHash: 'h1', at: 300, verifiedBy: 'r1' }) // same ms: insertion order
+      expect((await s.listPromotions({ limit: 10 })).map((p) => p.id)).toEqual(['p4', 'p3', 'p2', 'p1'])
+      expect((await s.listPromotions({ tag: 'consumer', limit: 2 })).map((p) => p.id)).toEqual(['p4', 'p3'])
+      expect(await s.listPromotions({ tag: 'nope', limit: 10 })).toEqual([])
+      const [first] = (await s.listPromotions({ tag: 'consumer', limit: 10 })).slice(-1)
+      expect(first).toEqual({ id: 'p1', tag: 'consumer', toHash: 'h1', user: 'ann', at: 100, verifiedBy: 'r1', forced: false })
+      await s.close()
+    })
+
+    it('keeps why a forced promotion would have been refused', async () => {
+      const s = await open()
+      const reasons = ['run r9 that produced h9 failed: models a.x failed', "blocking audit not_null on a.y failed in run r9"]
+      await s.recordPromotion({ id: 'p1', tag: 'consumer', fromHash: 'h1', toHash: 'h9', user: 'bob', at: 5, forced: true, forcedReasons: reasons })
+      expect(await s.listPromotions({ limit: 1 })).toEqual([
+        { id: 'p1', tag: 'consumer', fromHash: 'h1', toHash: 'h9', user: 'bob', at: 5, forced: true, forcedReasons: reasons },
+      ])
+      await s.close()
+    })
   })
 }

@@ -99,7 +99,10 @@ describe('the example warehouse on Trino + Iceberg + Nessie', () => {
     const original = readFileSync(file, 'utf8')
     const before = await p.mainHash()
     const contentBefore = await publicContent(before, 'collections_v1')
-    writeFileSync(file, original.replace(/audits \([\s\S]*?\n  \),/, 'audits (number_of_rows(threshold := 1000000)),'))
+    // A new version of the model (one more column) whose blocking audit cannot pass.
+    const broken = original.replace(/audits \([\s\S]*?\n  \),/, 'audits (number_of_rows(threshold := 1000000)),').replace(/^SELECT\n/m, 'SELECT\n  1 AS audit_probe,\n')
+    expect(broken).not.toBe(original)
+    writeFileSync(file, broken)
     try {
       const r = await p.cli('run', '--start', START, '--end', END)
       expect(r.code, r.stdout + r.stderr).toBe(3)

@@ -9,6 +9,7 @@ import { registerInfo } from './commands/info.js'
 import { registerInit } from './commands/init.js'
 import { registerPlan } from './commands/plan.js'
 import { registerPromote } from './commands/promote.js'
+import { registerInvalidate } from './commands/invalidate.js'
 import { registerQuery } from './commands/query.js'
 import { registerRender } from './commands/render.js'
 import { registerRestate } from './commands/restate.js'
@@ -65,6 +66,7 @@ export function createProgram(io: CliIo): Command {
   registerAudit(program, env)
   registerRestate(program, env)
   registerPromote(program, env)
+  registerInvalidate(program, env)
   return program
 }
 

@@ -105,6 +105,8 @@ export interface EnvironmentLayer {
   publish(env: string, entries: ReadonlyArray<{ model: string; physical: TableRef }>): Promise<void>
   /** Remove models from `env`'s public names. */
   unpublish(env: string, models: readonly string[]): Promise<void>
+  /** Remove a whole (non-prod) environment: its public names and whatever holds them (views, a branch). */
+  dropEnvironment(env: string, models: readonly string[]): Promise<void>
 }
 
 /**

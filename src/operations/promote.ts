@@ -163,7 +163,7 @@ export async function promote(deps: PromoteDeps, o: PromoteOptions): Promise<Pro
       { cause: e },
     )
   }
-  const consumers = await refresh(target, tag, toHash)
+  const consumers = await refresh(target, tag, toHash, record.fromHash)
   return { kind: 'promoted', preview, record, consumers, warnings }
 }
 
@@ -336,9 +336,9 @@ async function moveTag(store: VersionStore, main: string, tag: string, current: 
 }
 
 /** Refresh and check consumers; a failure is reported in the check (the tag has already moved). */
-async function refresh(target: PromotionTarget, tag: string, hash: string): Promise<ConsumerCheck> {
+async function refresh(target: PromotionTarget, tag: string, hash: string, previous?: string): Promise<ConsumerCheck> {
   try {
-    return await target.refreshConsumers(tag, hash)
+    return await target.refreshConsumers(tag, hash, previous)
   } catch (e) {
     const msg = e instanceof EngineError ? e.format() : e instanceof Error ? e.message : String(e)
     return { catalog: '?', verified: false, detail: `refreshing consumers failed: ${msg}` }

@@ -107,6 +107,8 @@ export interface StateStore extends StateReader {
    * exist yet); otherwise throw StateError('STATE_ERROR'). Sets `revision` to expected + 1.
    */
   saveEnvironment(env: EnvironmentRecord, expectedRevision: number | undefined): Promise<EnvironmentRecord>
+  /** Remove an environment whose stored revision is still `expectedRevision`; otherwise StateError('STATE_ERROR'). */
+  deleteEnvironment(name: string, expectedRevision: number): Promise<void>
   /** Insert or update a restatement record. */
   saveRestatement(r: RestatementRecord): Promise<void>
   /** Append audit outcomes (one transaction). */

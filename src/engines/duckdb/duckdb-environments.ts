@@ -72,6 +72,12 @@ export class DuckDbEnvironmentLayer implements EnvironmentLayer {
     await this.adapter.transaction(statements)
   }
 
+  /** Drop the environment's views (physical tables stay: other environments may share them). */
+  async dropEnvironment(env: string, models: readonly string[]): Promise<void> {
+    if (env === this.prodEnv) throw new PlanError('ENV_INVALID', 'prod cannot be dropped')
+    await this.unpublish(env, models)
+  }
+
   private async createSchemas(views: readonly TableRef[]): Promise<void> {
     const seen = new Set<string>()
     for (const v of views) {

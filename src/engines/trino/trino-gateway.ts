@@ -335,6 +335,11 @@ export class TrinoEnvironmentLayer implements EnvironmentLayer {
     await this.change(env, [], models)
   }
 
+  /** A dev environment is a branch + catalog: delete both. */
+  async dropEnvironment(env: string): Promise<void> {
+    await this.gateway.dropEnvironment(env)
+  }
+
   private async change(env: string, publish: readonly Entry[], unpublish: readonly string[]): Promise<void> {
     if (publish.length === 0 && unpublish.length === 0) return
     const s = this.session

@@ -300,6 +300,22 @@ export class DuckDbStateStore implements StateStore {
     )
   }
 
+  deleteEnvironment(name: string, expectedRevision: number): Promise<void> {
+    return this.serial(() =>
+      this.tx(async () => {
+        const r = await this.rows('SELECT revision FROM environments WHERE name = $1', [name])
+        const current = r[0] ? Number(r[0]['revision']) : undefined
+        if (current !== expectedRevision) {
+          throw new StateError(
+            'STATE_ERROR',
+            `environment '${name}' was changed by another process (revision ${current ?? 'none'}, expected ${expectedRevision}); re-run the command`,
+          )
+        }
+        await this.conn.run('DELETE FROM environments WHERE name = $1', [name])
+      }),
+    )
+  }
+
   startRun(run: RunRecord): Promise<void> {
     return this.serial(async () => {
       await this.conn.run('INSERT INTO runs (id, command, env, started_at, status, commit_hash) VALUES ($1, $2, $3, $4, $5, $6)', [

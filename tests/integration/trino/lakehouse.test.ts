@@ -176,6 +176,12 @@ describe('the example warehouse on Trino + Iceberg + Nessie', () => {
       expect((await p.nessie.getReference(`${p.main}-env-dev`)).type).toBe('BRANCH')
       // Prod's public table still points at the same data.
       expect(await publicContent(await p.mainHash(), 'projects_v1')).toBe(prodContent)
+
+      // Invalidating the environment deletes its branch and its catalog.
+      const inv = await p.cli('invalidate', 'dev')
+      expect(inv.code, inv.stdout + inv.stderr).toBe(0)
+      expect((await p.nessie.listReferences()).map((ref) => ref.name)).not.toContain(`${p.main}-env-dev`)
+      expect(await p.rows(`SELECT count(*) FROM system.metadata.catalogs WHERE catalog_name = '${p.catalog}__dev'`)).toEqual([[0]])
     } finally {
       writeFileSync(file, original)
     }

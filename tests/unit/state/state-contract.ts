@@ -56,6 +56,19 @@ export function describeStateContract(name: string, open: () => Promise<StateSto
       await s.close()
     })
 
+    it('deletes an environment only at the expected revision', async () => {
+      const s = await open()
+      const dev = await s.saveEnvironment({ name: 'dev', snapshots: { 'a.x': 'fp1' }, revision: 0, updatedAt: 0 }, undefined)
+      await s.saveEnvironment({ name: 'prod', snapshots: {}, revision: 0, updatedAt: 0 }, undefined)
+      await expect(s.deleteEnvironment('dev', dev.revision + 1)).rejects.toThrow(/changed by another process/)
+      expect(await s.getEnvironment('dev')).toBeDefined()
+      await s.deleteEnvironment('dev', dev.revision)
+      expect(await s.getEnvironment('dev')).toBeUndefined()
+      expect((await s.listEnvironments()).map((e) => e.name)).toEqual(['prod'])
+      await expect(s.deleteEnvironment('dev', 1)).rejects.toBeInstanceOf(StateError)
+      await s.close()
+    })
+
     it('logs runs and audits', async () => {
       const s = await open()
       await s.startRun({ id: 'r1', command: 'run', env: 'prod', startedAt: 10, status: 'running' })

@@ -125,6 +125,16 @@ export async function promote(deps: PromoteDeps, o: PromoteOptions): Promise<Pro
   }
 
   const v = await verify(state, toHash)
+  if (o.toHash === undefined) {
+    // The head may be an older run's commit while the latest run failed (its writes never merged):
+    // promoting "the latest" would not be what the user thinks; make them name the commit.
+    const latest = (await state.listRuns(50)).find((r) => r.env === 'prod' && r.status !== 'running')
+    if (latest && latest.status === 'failed' && latest.id !== v.run?.id) {
+      v.problems.push(
+        `the last prod run ${latest.id} (${latest.command}) failed: ${failedModels(latest.summary)}; ${main}'s head ${short(toHash)} is an earlier commit — fix and re-run, or promote that commit explicitly with --to-hash ${short(toHash)}`,
+      )
+    }
+  }
   if (v.problems.length > 0 && !o.force) {
     const last = await lastVerified(store, state, main)
     const where = last

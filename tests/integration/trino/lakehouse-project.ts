@@ -122,6 +122,14 @@ default_gateway: trino
 ${tail}`
   }
 
+  /** Change config.yaml (e.g. point at a dead port); returns a function that puts it back. */
+  editConfig(edit: (yaml: string) => string): () => void {
+    const file = join(this.dir, 'config.yaml')
+    const original = readFileSync(file, 'utf8')
+    writeFileSync(file, edit(original))
+    return () => writeFileSync(file, original)
+  }
+
   /** Run the CLI in the project; never throws on a non-zero exit. */
   async cli(...args: string[]): Promise<CliResult> {
     try {

@@ -212,6 +212,19 @@ describe('promote', () => {
     expect(message).toContain('no commit among the last 200 of main was produced by a verified run')
   })
 
+  it('refuses the default target when the last prod run failed without merging; --to-hash of that commit is allowed', async () => {
+    const good = await runCommit()
+    const runId = 'r-failed-late'
+    await state.startRun({ id: runId, command: 'run', env: 'prod', startedAt: 1e9, status: 'running' })
+    await state.finishRun(runId, 'failed', { failed: [{ name: 'c.z', message: 'boom' }], skipped: [], built: [] })
+    const refused = await codeOf(promote(deps, {}))
+    expect(refused.code).toBe('PROMOTION_REFUSED')
+    expect(refused.message).toMatch(/last prod run r-failed-late \(run\) failed: model c\.z failed/)
+    expect(store.refs.get('consumer')).toBeUndefined()
+    const out = await promote(deps, { toHash: good.hash })
+    expect(out.kind).toBe('promoted')
+  })
+
   it('refuses a failed blocking audit; a failed non-blocking audit is allowed', async () => {
     const warnOnly = await runCommit({ audits: [['unique_values', 'a.x', false]] })
     const ok = await promote(deps, {})

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { parseConfig, substituteEnvVars } from '../../../src/config/load-config.js'
+import { TrinoGateway } from '../../../src/engines/trino/trino-gateway.js'
 import { ConfigError } from '../../../src/errors.js'
 
 const catchErr = (fn: () => unknown): ConfigError => {
@@ -50,5 +51,101 @@ describe('config.yaml', () => {
     expect(substituteEnvVars("x: {{ env_var('A') }} {{env_var(\"B\", 'dflt')}}", 'c', { A: 'secret' })).toBe('x: secret dflt')
     const e = catchErr(() => substituteEnvVars("x: {{ env_var('MISSING') }}", 'c', {}))
     expect(e.message).toBe('environment variable MISSING is not set')
+  })
+})
+
+describe('config.yaml: trino gateway', () => {
+  const trino = (connection: string): string => `gateways:\n  lake:\n    connection:\n${connection.replace(/^/gm, '      ')}\n`
+  const BASE = 'type: trino\nhost: trino.example.com\nuser: etl\ncatalog: iceberg'
+  const NESSIE =
+    'nessie:\n' +
+    '  url: http://127.0.0.1:19120/api/v2\n' +
+    '  catalog_properties:\n' +
+    '    connector.name: iceberg\n' +
+    '    iceberg.catalog.type: nessie\n' +
+    '    fs.native-s3.enabled: true\n' +
+    '    s3.max-connections: 50'
+
+  it('parses a full trino gateway with defaults', () => {
+    const c = parseConfig(trino(`${BASE}\n${NESSIE}`), 'config.yaml')
+    expect(c.gatewayName).toBe('lake')
+    expect(c.gateway.connection).toEqual({
+      type: 'trino',
+      host: 'trino.example.com',
+      user: 'etl',
+      catalog: 'iceberg',
+      http_scheme: 'https',
+      method: 'no-auth',
+      nessie: {
+        url: 'http://127.0.0.1:19120/api/v2',
+        main_branch: 'main',
+        consumer_tag: 'consumer',
+        consumer_catalog: 'iceberg_consumer',
+        catalog_refresh_wait: 3,
+        catalog_properties: {
+          'connector.name': 'iceberg',
+          'iceberg.catalog.type': 'nessie',
+          'fs.native-s3.enabled': 'true',
+          's3.max-connections': '50',
+        },
+      },
+    })
+  })
+
+  it('keeps explicit settings and stringifies session properties', () => {
+    const c = parseConfig(
+      trino(
+        `${BASE}\nport: 8443\nmethod: basic\npassword: pw\nsession_properties:\n  query_max_memory: 2GB\n  optimize_hash_generation: false\n${NESSIE}\n  main_branch: trunk\n  consumer_tag: readers\n  catalog_refresh_wait: 0`,
+      ),
+      'config.yaml',
+    )
+    const conn = c.gateway.connection
+    expect(conn?.type).toBe('trino')
+    if (conn?.type !== 'trino') return
+    expect(conn).toMatchObject({ port: 8443, method: 'basic', password: 'pw', http_scheme: 'https' })
+    expect(conn.session_properties).toEqual({ query_max_memory: '2GB', optimize_hash_generation: 'false' })
+    expect(conn.nessie).toMatchObject({ main_branch: 'trunk', consumer_tag: 'readers', consumer_catalog: 'iceberg_consumer', catalog_refresh_wait: 0 })
+  })
+
+  it('method basic needs a password', () => {
+    const e = catchErr(() => parseConfig(trino(`${BASE}\nmethod: basic\n${NESSIE}`), 'config.yaml'))
+    expect(e.code).toBe('CONFIG_INVALID')
+    expect(e.message).toMatch(/^gateways\.lake\.connection\.password: /)
+    expect(e.message).toContain('password')
+  })
+
+  it('method basic over http is refused', () => {
+    const e = catchErr(() => parseConfig(trino(`${BASE}\nmethod: basic\npassword: pw\nhttp_scheme: http\n${NESSIE}`), 'config.yaml'))
+    expect(e.code).toBe('CONFIG_INVALID')
+    expect(e.message).toMatch(/^gateways\.lake\.connection\.http_scheme: .*https/)
+    // the password is never part of the message
+    expect(e.message).not.toContain('pw')
+  })
+
+  it('names an unknown key under nessie and its line', () => {
+    const e = catchErr(() => parseConfig(trino(`${BASE}\n${NESSIE}\n  main_brnach: trunk`), 'config.yaml'))
+    expect(e.code).toBe('CONFIG_INVALID')
+    // line 1 gateways, 2 lake, 3 connection, 4-7 BASE, 8 nessie, 9 url, 10-14 catalog_properties, 15 main_brnach
+    expect(e.format()).toBe("config.yaml:15: gateways.lake.connection.nessie: unknown key 'main_brnach'")
+  })
+
+  it('rejects a nessie block without catalog_properties and an invalid url', () => {
+    expect(catchErr(() => parseConfig(trino(`${BASE}\nnessie:\n  url: http://n/api/v2`), 'c.yaml')).message).toMatch(
+      /^gateways\.lake\.connection\.nessie\.catalog_properties: /,
+    )
+    expect(catchErr(() => parseConfig(trino(`${BASE}\nnessie:\n  url: not a url\n  catalog_properties: {}`), 'c.yaml')).message).toMatch(
+      /^gateways\.lake\.connection\.nessie\.url: /,
+    )
+  })
+
+  it('a trino gateway without nessie parses; TrinoGateway rejects it', () => {
+    const c = parseConfig(trino(BASE), 'config.yaml')
+    const conn = c.gateway.connection
+    expect(conn).toEqual({ type: 'trino', host: 'trino.example.com', user: 'etl', catalog: 'iceberg', http_scheme: 'https', method: 'no-auth' })
+    if (conn?.type !== 'trino') throw new Error('expected a trino connection')
+    const e = catchErr(() => new TrinoGateway(conn))
+    expect(e).toBeInstanceOf(ConfigError)
+    expect(e.code).toBe('CONFIG_INVALID')
+    expect(e.message).toMatch(/needs a 'nessie' block/)
   })
 })

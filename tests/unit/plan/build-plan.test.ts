@@ -218,3 +218,80 @@ describe('buildPlan', () => {
     expect(plan.removed).toEqual(['a.view'])
   })
 })
+
+
+describe('buildPlan with materializeViews', () => {
+  const LATER = NOW + 2 * DAY // two more complete days for a.inc, and FULL models are due again
+
+  it('rebuilds an up-to-date view when one of its parents has work in the plan', () => {
+    const state = fresh()
+    const first = byName(planAndApply(project(), state, 'prod', { materializeViews: true }))
+    const plan = byName(planAndApply(project(), state, 'prod', { now: LATER, materializeViews: true }))
+    expect(plan['a.inc']!.action.kind).toBe('backfill')
+    expect(plan['a.view']!.action).toEqual({ kind: 'build', interval: [T0, T0 + 12 * DAY] })
+    // same snapshot: the view is rebuilt, not changed
+    expect(plan['a.view']!.change).toBeUndefined()
+    expect(plan['a.view']!.snapshot.version).toBe(first['a.view']!.snapshot.version)
+  })
+
+  it('leaves the view alone when its parents have no work', () => {
+    const state = fresh()
+    planAndApply(project(), state, 'prod', { materializeViews: true })
+    const plan = byName(planAndApply(project(), state, 'prod', { materializeViews: true }))
+    expect(plan['a.view']!.action).toEqual({ kind: 'none', reason: 'up-to-date' })
+  })
+
+  it('only parents count: work elsewhere in the plan does not rebuild the view', () => {
+    const state = fresh()
+    planAndApply(project(), state, 'prod', { materializeViews: true })
+    // a.inc (the view's parent) is not selected, a.src (not a parent) has work
+    const plan = byName(planAndApply(project(), state, 'prod', { now: LATER, materializeViews: true, selected: new Set(['a.src', 'a.view']) }))
+    expect(plan['a.src']!.action.kind).toBe('build')
+    expect(plan['a.inc']!.action).toEqual({ kind: 'none', reason: 'not-selected' })
+    expect(plan['a.view']!.action).toEqual({ kind: 'none', reason: 'up-to-date' })
+  })
+
+  it('does not change other kinds', () => {
+    const state = fresh()
+    planAndApply(project(), state)
+    const models = project({ 'a.seed': model('a.seed', { name: 'SEED' } as ModelKind, ['a.inc']) })
+    const order = [...ORDER, 'a.seed']
+    const input = (materializeViews: boolean): PlanInput => ({
+      env: 'prod',
+      models,
+      order,
+      fingerprints: computeFingerprints(models, order),
+      envRecord: state.envs.get('prod'),
+      baseRecord: state.envs.get('prod'),
+      snapshots: state.snapshots,
+      intervals: new Map([...state.intervals, [computeFingerprints(models, order).get('a.seed')!.slice(0, 16), [[T0, T0 + DAY]]]]),
+      prodVersions: new Set(),
+      now: LATER,
+      materializeViews,
+    })
+    const withFlag = byName(buildPlan(input(true)))
+    const without = byName(buildPlan(input(false)))
+    expect(withFlag['a.seed']!.action).toEqual(without['a.seed']!.action)
+    expect(withFlag['a.mart']!.action).toEqual(without['a.mart']!.action)
+    expect(withFlag['a.view']!.action.kind).toBe('build')
+    expect(without['a.view']!.action.kind).toBe('none')
+  })
+
+  it('without it, an up-to-date view is not rebuilt when its parents have work', () => {
+    const state = fresh()
+    planAndApply(project(), state)
+    const plan = byName(planAndApply(project(), state, 'prod', { now: LATER }))
+    expect(plan['a.inc']!.action.kind).toBe('backfill')
+    expect(plan['a.view']!.action).toEqual({ kind: 'none', reason: 'up-to-date' })
+    const explicitFalse = byName(planAndApply(project(), state, 'prod', { now: LATER + DAY, materializeViews: false }))
+    expect(explicitFalse['a.inc']!.action.kind).toBe('backfill')
+    expect(explicitFalse['a.view']!.action).toEqual({ kind: 'none', reason: 'up-to-date' })
+  })
+
+  it('a dev environment never rebuilds a view it shares with prod', () => {
+    const state = fresh()
+    planAndApply(project(), state, 'prod', { materializeViews: true })
+    const plan = byName(planAndApply(project(), state, 'dev', { now: LATER, materializeViews: true }))
+    expect(plan['a.view']!.action).toEqual({ kind: 'none', reason: 'shared-with-prod' })
+  })
+})

@@ -7,7 +7,7 @@ import { isTrivia, tokenize } from './lexer.js'
  * @example dropTrailingCommas('SELECT a,\nFROM t') // 'SELECT a\nFROM t'
  */
 export function dropTrailingCommas(sql: string): string {
-  if (!/,\s*(--[^\n]*\n\s*)*from\b/i.test(sql) && !/,\s*\/\*/.test(sql)) return sql
+  if (!sql.includes(',') || !/from/i.test(sql)) return sql
   const tokens = tokenize(sql)
   const drop = new Set<number>()
   for (let i = 0; i < tokens.length; i++) {
@@ -21,7 +21,8 @@ export function dropTrailingCommas(sql: string): string {
   let out = ''
   let at = 0
   for (const pos of [...drop].sort((a, b) => a - b)) {
-    out += sql.slice(at, pos)
+    // A space in its place: `a,FROM` must not become `aFROM`.
+    out += sql.slice(at, pos) + (/\s/.test(sql[pos + 1] ?? ' ') ? '' : ' ')
     at = pos + 1
   }
   return out + sql.slice(at)

@@ -89,8 +89,10 @@ export class TrinoConnection {
       const unsafe = first.columns.filter((c, i) => isIntegerType(c.type) && first.rows.some((r) => isUnsafe(r[i])))
       if (unsafe.length === 0 || !isQuery(sql)) return first
       // trino-client parses JSON numbers as doubles: re-read the integer columns as text.
-      const cols = first.columns.map((c) => (isIntegerType(c.type) ? `CAST(${quote(c.name)} AS VARCHAR) AS ${quote(c.name)}` : quote(c.name)))
-      const exact = await this.runOnce(`SELECT ${cols.join(', ')} FROM (\n${sql}\n) AS __tributary_exact`, o)
+      // Positional aliases: output columns may be unnamed (`_col0`) or share a name.
+      const alias = first.columns.map((_c, i) => `c${i}`)
+      const cols = first.columns.map((c, i) => (isIntegerType(c.type) ? `CAST(${alias[i]} AS VARCHAR)` : alias[i]))
+      const exact = await this.runOnce(`SELECT ${cols.join(', ')} FROM (\n${sql}\n) AS __tributary_exact (${alias.join(', ')})`, o)
       return { ...exact, columns: first.columns }
     } finally {
       const now = performance.now()
@@ -108,9 +110,10 @@ export class TrinoConnection {
     } catch (e) {
       throw this.transportError(e, shown)
     }
+    // trino-client only hands out pages with rows; the query id is in its first response.
+    let queryId: string | undefined = (it as unknown as { iter?: { queryResult?: { id?: string } } }).iter?.queryResult?.id
     const columns: TrinoColumn[] = []
     const rows: unknown[][] = []
-    let queryId: string | undefined
     let cancelled = false
     let advanced = false
     const onAbort = (): void => {

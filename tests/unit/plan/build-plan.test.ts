@@ -254,7 +254,7 @@ describe('buildPlan with materializeViews', () => {
   it('does not change other kinds', () => {
     const state = fresh()
     planAndApply(project(), state)
-    const models = project({ 'a.seed': model('a.seed', { name: 'SEED' } as ModelKind, ['a.inc']) })
+    const models = project({ 'a.seed': model('a.seed', { name: 'SEED', path: 'seeds/a.csv', extra: {} }, ['a.inc']) })
     const order = [...ORDER, 'a.seed']
     const input = (materializeViews: boolean): PlanInput => ({
       env: 'prod',
@@ -271,7 +271,8 @@ describe('buildPlan with materializeViews', () => {
     })
     const withFlag = byName(buildPlan(input(true)))
     const without = byName(buildPlan(input(false)))
-    expect(withFlag['a.seed']!.action).toEqual(without['a.seed']!.action)
+    expect(withFlag['a.seed']!.action).toEqual({ kind: 'none', reason: 'up-to-date' })
+    expect(without['a.seed']!.action).toEqual({ kind: 'none', reason: 'up-to-date' })
     expect(withFlag['a.mart']!.action).toEqual(without['a.mart']!.action)
     expect(withFlag['a.view']!.action.kind).toBe('build')
     expect(without['a.view']!.action.kind).toBe('none')

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { CatalogError, type CatalogContent, type CatalogOperation, type NessieClient } from '../../../../src/catalog/nessie/nessie-client.js'
 import type { Reference } from '../../../../src/catalog/version-store.js'
+import type { TableRef } from '../../../../src/engines/engine-adapter.js'
 import { commitOnBranch, missingNamespaces, setKeyOps, tableKey } from '../../../../src/engines/trino/nessie-pointers.js'
 
 const KEY = ['oso', 'x'] as const
@@ -17,7 +18,8 @@ const table = (id: string | undefined, metadataLocation: string): CatalogContent
 describe('tableKey', () => {
   it('lower-cases schema and name', () => {
     expect(tableKey({ schema: 'OSO', name: 'Int_Events' })).toEqual(['oso', 'int_events'])
-    expect(tableKey({ catalog: 'Iceberg', schema: 's', name: 't' })).toEqual(['s', 't'])
+    const ref: TableRef = { catalog: 'Iceberg', schema: 'S', name: 'T' }
+    expect(tableKey(ref)).toEqual(['s', 't'])
   })
 })
 

@@ -17,7 +17,7 @@ const csvFile = (text: string): string => {
 }
 
 const EMPTY: TrinoResult = { columns: [], rows: [] }
-type Answer = (sql: string) => TrinoResult | Promise<TrinoResult> | undefined
+type Answer = (sql: string) => TrinoResult | undefined | Promise<TrinoResult | undefined>
 
 /** A TrinoConnection stand-in: records every statement and answers from `answer` (or empty). */
 function fakeConnection(answer: Answer = () => undefined) {

@@ -120,6 +120,14 @@ export const ConfigSchema = z
      * (e.g. `bigquery` or `raw`): references under them are not "unknown tables".
      */
     external_catalogs: z.array(z.string().min(1)).default([]),
+    /** Tributary extension: what `models promote` requires besides a verified run. */
+    promotion: z
+      .object({
+        /** Run the project's unit tests before moving the tag; a failing test refuses the promotion. */
+        require_tests: z.boolean().default(false),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { CatalogError } from '../catalog/nessie/nessie-client.js'
 import type { ConsumerCheck, PromotionTarget } from '../catalog/promotion-target.js'
 import type { CommitEntry, Reference, VersionStore } from '../catalog/version-store.js'
+import { runModelTests } from '../testing/index.js'
 import type { Context } from '../context.js'
 import { EngineError, StateError } from '../errors.js'
 import { safeUser } from '../state/env-lock.js'
@@ -20,6 +21,11 @@ export interface PromoteDeps {
   state: StateStore
   /** Takes the write lock for a promotion that may change something (the CLI: `prod`'s lock). */
   lock?: () => void
+  /**
+   * Run the project's unit tests when the config asks for them before a promotion
+   * (`promotion.require_tests`); resolves with the names of tests that did not pass.
+   */
+  runTests?: () => Promise<string[]>
 }
 
 export interface PromoteOptions {
@@ -103,7 +109,19 @@ export async function refreshConsumersOperation(ctx: Context, o: { tag?: string 
 
 async function depsOf(ctx: Context): Promise<PromoteDeps> {
   const target = await ctx.promotionTarget()
-  return { target, state: await ctx.state(), lock: () => ctx.lockEnvironment('prod', 'promote') }
+  const requireTests = ctx.project.config.config.promotion?.require_tests === true
+  return {
+    target,
+    state: await ctx.state(),
+    lock: () => ctx.lockEnvironment('prod', 'promote'),
+    runTests: requireTests
+      ? async () => {
+          await ctx.sql.ready()
+          const r = await runModelTests(ctx.project, ctx.sql)
+          return r.tests.filter((t) => t.status !== 'passed').map((t) => t.name)
+        }
+      : undefined,
+  }
 }
 
 /**
@@ -134,6 +152,10 @@ export async function promote(deps: PromoteDeps, o: PromoteOptions): Promise<Pro
         `the last prod run ${latest.id} (${latest.command}) failed: ${failedModels(latest.summary)}; ${main}'s head ${short(toHash)} is an earlier commit — fix and re-run, or promote that commit explicitly with --to-hash ${short(toHash)}`,
       )
     }
+  }
+  if (deps.runTests) {
+    const failed = await deps.runTests()
+    if (failed.length > 0) v.problems.push(`unit tests failed (promotion.require_tests): ${failed.join(', ')}`)
   }
   if (v.problems.length > 0 && !o.force) {
     const last = await lastVerified(store, state, main)

@@ -225,6 +225,17 @@ describe('promote', () => {
     expect(out.kind).toBe('promoted')
   })
 
+  it('with promotion.require_tests, failing unit tests refuse the promotion; passing ones allow it', async () => {
+    const a = await runCommit()
+    const failing = await codeOf(promote({ ...deps, runTests: async () => ['test_users_daily'] }, {}))
+    expect(failing.code).toBe('PROMOTION_REFUSED')
+    expect(failing.message).toMatch(/unit tests failed \(promotion\.require_tests\): test_users_daily/)
+    expect(store.refs.get('consumer')).toBeUndefined()
+    const ok = await promote({ ...deps, runTests: async () => [] }, {})
+    expect(ok.kind).toBe('promoted')
+    expect(store.refs.get('consumer')?.hash).toBe(a.hash)
+  })
+
   it('refuses a failed blocking audit; a failed non-blocking audit is allowed', async () => {
     const warnOnly = await runCommit({ audits: [['unique_values', 'a.x', false]] })
     const ok = await promote(deps, {})

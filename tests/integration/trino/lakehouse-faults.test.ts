@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -65,6 +66,41 @@ describe('lakehouse faults', () => {
       expect(promote.stderr).toMatch(/last prod run .* failed: model oso\.collections_v1 failed/)
     } finally {
       writeFileSync(file, original)
+    }
+  })
+
+  it('a run killed with SIGKILL publishes nothing; the re-run converges to the uninterrupted result', async () => {
+    const q = await LakehouseProject.create()
+    try {
+      const root = await q.mainHash()
+      const child = spawn(process.execPath, [q.cliPath, 'run', '--start', START, '--end', END], { cwd: q.dir, stdio: ['ignore', 'pipe', 'pipe'] })
+      let progress = ''
+      await new Promise<void>((resolve) => {
+        const onData = (b: Buffer): void => {
+          progress += b.toString()
+          // Kill once some models are written on the work branch, long before the run can finish.
+          if ((progress.match(/\bok\b/g) ?? []).length >= 3) {
+            child.kill('SIGKILL')
+            resolve()
+          }
+        }
+        child.stdout.on('data', onData)
+        child.stderr.on('data', onData)
+        child.on('exit', () => resolve())
+      })
+      await new Promise((r) => child.once('exit', r).once('close', r))
+      expect(child.signalCode).toBe('SIGKILL')
+      expect(await q.mainHash()).toBe(root) // nothing reached main
+
+      const rerun = await q.cli('run', '--start', START, '--end', END)
+      expect(rerun.code, rerun.stdout + rerun.stderr).toBe(0)
+      for (const t of ['projects_v1', 'int_events_daily_to_project', 'code_metrics_by_collection_v1', 'seed_github_events']) {
+        const [[a]] = (await q.rows(`SELECT count(*) FROM "${q.catalog}".oso."${t}"`)) as [[number]]
+        const [[b]] = (await p.rows(`SELECT count(*) FROM "${p.catalog}".oso."${t}"`)) as [[number]]
+        expect(a, t).toBe(b)
+      }
+    } finally {
+      await q.dispose()
     }
   })
 

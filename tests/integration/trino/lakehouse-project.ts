@@ -130,6 +130,11 @@ ${tail}`
     return () => writeFileSync(file, original)
   }
 
+  /** The built CLI, for tests that spawn it themselves. */
+  get cliPath(): string {
+    return CLI
+  }
+
   /** Run the CLI in the project; never throws on a non-zero exit. */
   async cli(...args: string[]): Promise<CliResult> {
     try {

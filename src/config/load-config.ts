@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { LineCounter, parseDocument, isMap, isScalar, type Node as YamlNode } from 'yaml'
+import { LineCounter, parseDocument, isMap, isScalar, isSeq, type Node as YamlNode } from 'yaml'
 import type { z } from 'zod'
 import { ConfigError } from '../errors.js'
 import { ConfigSchema, type Config, type GatewayConfig } from './schema.js'
@@ -60,7 +60,7 @@ export function parseConfig(text: string, file: string, opts: { gateway?: string
   return { config, file, gatewayName, gateway: gateway ?? {}, variables }
 }
 
-function describeIssue(issue: z.core.$ZodIssue): { path: string; message: string } {
+export function describeIssue(issue: z.core.$ZodIssue): { path: string; message: string } {
   const path = issue.path.map(String).join('.')
   if (issue.code === 'unrecognized_keys') {
     const keys = issue.keys.map((k) => `'${k}'`).join(', ')
@@ -73,7 +73,7 @@ function describeIssue(issue: z.core.$ZodIssue): { path: string; message: string
 }
 
 /** Line of the deepest YAML node found along `path` (1-based). */
-function lineOf(root: unknown, path: readonly PropertyKey[], lines: LineCounter): number | undefined {
+export function lineOf(root: unknown, path: readonly PropertyKey[], lines: LineCounter): number | undefined {
   let node = root as YamlNode | null | undefined
   let best: number | undefined
   const mark = (n: YamlNode | null | undefined): void => {
@@ -81,6 +81,11 @@ function lineOf(root: unknown, path: readonly PropertyKey[], lines: LineCounter)
   }
   mark(node)
   for (const key of path) {
+    if (isSeq(node) && typeof key === 'number') {
+      node = node.items[key] as YamlNode | null | undefined
+      mark(node)
+      continue
+    }
     if (!isMap(node)) break
     const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(key))
     if (!pair) break

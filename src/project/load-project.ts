@@ -11,6 +11,7 @@ import { scanQuery } from '../sql/query-scan.js'
 import { WORK_DIR } from '../util/paths.js'
 import { ModelCache, sha256, summarize, type AnalysisSummary, type Entry } from './model-cache.js'
 import { parseExternalModels } from './external-models.js'
+import { loadSources, sourceModels, type SourceDefinition } from '../ingest/source-config.js'
 import type { ModelDefinition } from './model.js'
 import { parseModelFile } from './model-file.js'
 import { resolveRelativeCsv } from './relative-dates.js'
@@ -41,6 +42,8 @@ export interface Project {
   macros: MacroRegistry
   /** Built-in audits and the project's `audits/*.sql`. */
   audits: AuditRegistry
+  /** Replication sources (`sources/*.yaml`); their tables are EXTERNAL nodes tagged `source`. */
+  sources: SourceDefinition[]
 }
 
 /** Problems found while loading; the loader reports all of them at once. */
@@ -117,6 +120,8 @@ export async function loadProject(dir: string, opts: { gateway?: string } = {}):
       if (parsed) defs.push(...parsed)
     }
   }
+  const sources = guard(() => loadSources(root)) ?? []
+  defs.push(...sourceModels(sources))
 
   // Duplicate names: report both files.
   const byName = new Map<string, ModelDefinition>()
@@ -202,7 +207,7 @@ export async function loadProject(dir: string, opts: { gateway?: string } = {}):
     )
   }
   if (errors.length > 0) throw new ProjectLoadError(errors)
-  return { dir: root, config, models, dag, macros, audits }
+  return { dir: root, config, models, dag, macros, audits, sources }
 }
 
 function hasQuery(def: ModelDefinition): boolean {

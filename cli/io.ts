@@ -27,6 +27,8 @@ export const EXIT = {
   PROMOTION_REFUSED: 6,
   /** `promote` moved the tag, but consumers could not be shown to see it (retry `--refresh-consumers`). */
   CONSUMERS_UNVERIFIED: 7,
+  /** `ingest` ran, but some tables could not be synced (the others were). */
+  INGEST_FAILED: 8,
 } as const
 
 export function printJson(io: CliIo, value: unknown): void {

@@ -10,6 +10,7 @@ import { registerInit } from './commands/init.js'
 import { registerPlan } from './commands/plan.js'
 import { registerPromote } from './commands/promote.js'
 import { registerInvalidate } from './commands/invalidate.js'
+import { registerIngest } from './commands/ingest.js'
 import { registerQuery } from './commands/query.js'
 import { registerRender } from './commands/render.js'
 import { registerRestate } from './commands/restate.js'
@@ -67,6 +68,7 @@ export function createProgram(io: CliIo): Command {
   registerRestate(program, env)
   registerPromote(program, env)
   registerInvalidate(program, env)
+  registerIngest(program, env)
   return program
 }
 

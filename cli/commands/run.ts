@@ -15,9 +15,10 @@ export function registerRun(program: Command, env: CommandEnv): void {
     .option('--end <date>', 'only intervals up to this date (inclusive for a date)')
     .option('-s, --select <selector>', 'only these models (repeatable)', collect)
     .option('--concurrency <n>', 'models run at once (default: gateway concurrent_tasks or 4)')
+    .option('--no-ingest', 'do not sync the replicated sources the selected models read first')
     .option('--json', 'print the plan and the result as JSON (no progress output)')
     .action(
-      action(env.io, async (envName: string, o: { start?: string; end?: string; select?: string[]; concurrency?: string; json?: boolean }) => {
+      action(env.io, async (envName: string, o: { start?: string; end?: string; select?: string[]; concurrency?: string; json?: boolean; ingest?: boolean }) => {
         const start = parseStart(o.start)
         const end = parseEnd(o.end)
         checkRange(start, end)
@@ -36,6 +37,8 @@ export function registerRun(program: Command, env: CommandEnv): void {
               reporter: o.json ? undefined : progressReporter(env.io),
               signal: controller.signal,
               command: 'run',
+              noIngest: o.ingest === false,
+              onIngest: o.json ? undefined : (t) => env.io.stderr.write(t.status === 'loaded' ? `  synced ${t.node}: ${t.rows} rows\n` : `  FAILED sync ${t.node}: ${t.message}\n`),
             }),
           )
           if (o.json) printJson(env.io, { plan: planToJson(plan), result })

@@ -10,7 +10,8 @@ import { transpileTo } from '../run/render-model.js'
 export async function queryOperation(ctx: Context, sqlText: string, o: { env: string }): Promise<Row[]> {
   checkEnvName(o.env)
   const state = await ctx.state()
-  const env = await requireEnvironment(state, o.env)
+  // prod before its first run still has the replicated source tables to read.
+  const env = o.env === 'prod' && ctx.project.sources.length > 0 ? ((await state.getEnvironment('prod')) ?? { snapshots: {} as Record<string, string> }) : await requireEnvironment(state, o.env)
   const { engine, environments } = await ctx.engine()
   const dialect = ctx.project.config.config.model_defaults.dialect
   let sql = transpileTo(ctx.sql, sqlText, dialect, engine.dialect)

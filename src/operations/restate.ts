@@ -14,6 +14,7 @@ import type { Snapshot } from '../snapshot/snapshot.js'
 import { safeUser } from '../state/env-lock.js'
 import type { RestatementRecord } from '../state/state-store.js'
 import { runModelTests, type TestRunResult } from '../testing/index.js'
+import { ingestOperation } from './ingest.js'
 import { applyOnGateway } from './run.js'
 import { buildSelection } from './selection.js'
 
@@ -106,6 +107,16 @@ export async function restateOperation(ctx: Context, o: RestateOptions): Promise
     if (tests.failed + tests.errors > 0) {
       const bad = tests.tests.filter((t) => t.status !== 'passed').map((t) => t.name)
       throw new PlanError('PLAN_INVALID', `unit tests failed (${bad.join(', ')}); nothing was restated (fix them, or pass --skip-tests)`)
+    }
+  }
+
+  // Replicated source tables in the selection are re-synced in full first; if that fails, nothing is cleared.
+  const sourceNodes = [...selected].filter((n) => ctx.project.models.get(n)?.def.extra['source'] !== undefined)
+  if (sourceNodes.length > 0 && !running) {
+    const synced = await ingestOperation(ctx, { tables: sourceNodes, fullRefresh: true })
+    const bad = synced.tables.filter((t) => t.status === 'failed')
+    if (bad.length > 0) {
+      throw new PlanError('PLAN_INVALID', `re-syncing ${bad.map((t) => `${t.node} failed: ${t.message}`).join('; ')}; nothing was restated`)
     }
   }
 

@@ -223,6 +223,14 @@ export class DuckDbAdapter implements EngineAdapter {
   }
 
   /**
+   * Borrow one pooled connection for `fn` (bulk loads through the appender, multi-step
+   * transactions the caller controls). The caller must end any transaction it begins.
+   */
+  withConnection<T>(label: string, fn: (conn: DuckDBConnection) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    return this.pool.use(label, fn, signal)
+  }
+
+  /**
    * Run `statements` in order in one transaction on one connection: `BEGIN`, the statements,
    * `opts.verify` (which reads through the same open transaction), `COMMIT`; `ROLLBACK` when any
    * of them fails, verify throws, or `opts.signal` aborts in between. `values` are bound to the

@@ -1,0 +1,404 @@
+/**
+ * `models ingest`: replicate source tables into the warehouse (embedded DuckDB).
+ *
+ * Per table: describe it in the source, read it inside one read-only repeatable-read snapshot
+ * with binary `COPY … TO STDOUT` into a staging table (DuckDB appender), then in ONE DuckDB
+ * transaction apply it (replace = swap, append, merge = delete+insert by primary key) together
+ * with the table's new cursor. A crash anywhere leaves the destination and its cursor as they
+ * were; the next sync redoes the work. A failing table never stops the others.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api'
+import type pg from 'pg'
+import type { DuckDbAdapter } from '../engines/duckdb/duckdb-adapter.js'
+import { EngineError } from '../errors.js'
+import { ChunkSink } from './duckdb/chunk-sink.js'
+import { copyInto } from './postgres/copy-table.js'
+import { connectSource, describeSourceTable, pgIdent, pgQuoteTable, sourceError, SourceError, type SourceTableInfo } from './postgres/pg-source.js'
+import { duckdbTypeFor, selectExpression, type PgColumn } from './postgres/pg-types.js'
+import type { SecretChain } from './secrets.js'
+import { lagAmount, sourceNodeName, type SourceDefinition, type SourceTable } from './source-config.js'
+
+/** Where cursors live: in the warehouse itself, written in the same transaction as the data. */
+export const INGEST_SCHEMA = 'tributary__ingest'
+
+export interface IngestRequest {
+  sources: readonly SourceDefinition[]
+  /** Only this source / these destination tables (node names or table names). */
+  source?: string
+  tables?: readonly string[]
+  fullRefresh?: boolean
+  secrets: SecretChain
+  onProgress?: (p: IngestProgress) => void
+  onTableDone?: (o: TableOutcome) => void
+  signal?: AbortSignal
+}
+
+export interface IngestProgress {
+  node: string
+  rows: number
+  rowsPerSecond: number
+  tablesDone: number
+  tablesTotal: number
+}
+
+export interface TableOutcome {
+  /** `my_database.lookup`. */
+  node: string
+  source: string
+  sourceTable: string
+  status: 'loaded' | 'failed'
+  mode?: 'full' | 'incremental'
+  disposition?: 'replace' | 'append' | 'merge'
+  /** Rows read from the source. */
+  rows: number
+  durationMs: number
+  cursor?: { column: string; from?: string; to?: string }
+  columnsAdded?: string[]
+  message?: string
+}
+
+/** The tables a request selects, in file order; an unknown name is an error. */
+export function selectTables(req: Pick<IngestRequest, 'sources' | 'source' | 'tables'>): Array<{ source: SourceDefinition; table: SourceTable }> {
+  const sources = req.source ? req.sources.filter((s) => s.name === req.source) : req.sources
+  if (req.source && sources.length === 0) {
+    throw new EngineError('OPTION_INVALID', `--source ${req.source}: no such source (known: ${req.sources.map((s) => s.name).join(', ') || 'none — add sources/*.yaml'})`)
+  }
+  const all = sources.flatMap((s) => s.tables.map((t) => ({ source: s, table: t })))
+  if (!req.tables || req.tables.length === 0) return all
+  const wanted = new Set(req.tables.map((t) => t.toLowerCase()))
+  const out = all.filter(({ source, table }) => wanted.has(sourceNodeName(source, table)) || wanted.has(table.table.toLowerCase()) || wanted.has((table.destination_table_name ?? '').toLowerCase()))
+  const found = new Set(out.flatMap(({ source, table }) => [sourceNodeName(source, table), table.table.toLowerCase(), (table.destination_table_name ?? '').toLowerCase()]))
+  const missing = [...wanted].filter((w) => !found.has(w))
+  if (missing.length > 0) throw new EngineError('OPTION_INVALID', `--table ${missing.join(', ')}: no such replicated table (known: ${all.map(({ source, table }) => sourceNodeName(source, table)).join(', ')})`)
+  return out
+}
+
+/** Sync the selected tables into DuckDB; resolves with one outcome per table (never throws for a table's failure). */
+export async function ingestIntoDuckDb(dest: DuckDbAdapter, req: IngestRequest): Promise<TableOutcome[]> {
+  const work = selectTables(req)
+  const outcomes: TableOutcome[] = []
+  const bySource = new Map<SourceDefinition, SourceTable[]>()
+  for (const { source, table } of work) bySource.set(source, [...(bySource.get(source) ?? []), table])
+  await dest.execute(`CREATE SCHEMA IF NOT EXISTS ${q(INGEST_SCHEMA)}`)
+  await dest.execute(
+    `CREATE TABLE IF NOT EXISTS ${q(INGEST_SCHEMA)}.cursors (node VARCHAR PRIMARY KEY, cursor_column VARCHAR, last_value VARCHAR, boundary_keys VARCHAR, rows_total BIGINT, synced_at TIMESTAMP)`,
+  )
+  for (const [source, tables] of bySource) {
+    const started = Date.now()
+    let client: pg.Client | undefined
+    try {
+      const url = await req.secrets.resolve(source.secret)
+      client = await connectSource(source.name, url, (s) => req.secrets.redact(s))
+    } catch (e) {
+      for (const t of tables) {
+        const o = failed(source, t, e, started, req.secrets)
+        outcomes.push(o)
+        req.onTableDone?.(o)
+      }
+      continue
+    }
+    try {
+      for (const t of tables) {
+        if (req.signal?.aborted) break
+        const t0 = Date.now()
+        let o: TableOutcome
+        try {
+          o = await syncTable(client, dest, source, t, req, outcomes.length, work.length)
+        } catch (e) {
+          o = failed(source, t, e, t0, req.secrets)
+          // A broken connection fails this table; reconnect for the next one.
+          if (client && isConnectionError(e)) {
+            await client.end().catch(() => undefined)
+            client = await connectSource(source.name, await req.secrets.resolve(source.secret), (s) => req.secrets.redact(s)).catch(() => undefined)
+          }
+        }
+        outcomes.push(o)
+        req.onTableDone?.(o)
+        if (!client) {
+          for (const rest of tables.slice(tables.indexOf(t) + 1)) {
+            const f = failed(source, rest, new SourceError(`source '${source.name}': connection lost`), Date.now(), req.secrets)
+            outcomes.push(f)
+            req.onTableDone?.(f)
+          }
+          break
+        }
+      }
+    } finally {
+      await client?.end().catch(() => undefined)
+    }
+  }
+  return outcomes
+}
+
+function isConnectionError(e: unknown): boolean {
+  const code = (e as { code?: string; pgCode?: string }).pgCode ?? (e as { code?: string }).code
+  return code === 'ECONNRESET' || code === '57P01' || code === 'EPIPE' || /Connection terminated|connection lost/i.test(String((e as Error).message))
+}
+
+function failed(source: SourceDefinition, t: SourceTable, e: unknown, started: number, secrets: SecretChain): TableOutcome {
+  const raw = e instanceof EngineError ? e.format() : e instanceof Error ? e.message : String(e)
+  return {
+    node: sourceNodeName(source, t),
+    source: source.name,
+    sourceTable: `${t.schema}.${t.table}`,
+    status: 'failed',
+    rows: 0,
+    durationMs: Date.now() - started,
+    message: secrets.redact(raw),
+  }
+}
+
+interface CursorState {
+  lastValue?: string
+  boundaryKeys: string[]
+}
+
+async function syncTable(
+  client: pg.Client,
+  dest: DuckDbAdapter,
+  source: SourceDefinition,
+  t: SourceTable,
+  req: IngestRequest,
+  done: number,
+  total: number,
+): Promise<TableOutcome> {
+  const started = Date.now()
+  const node = sourceNodeName(source, t)
+  const destTable = node.split('.')[1]!
+  const where = `${t.schema}.${t.table}`
+  let info: SourceTableInfo
+  try {
+    info = await describeSourceTable(client, source.name, t.schema, t.table)
+  } catch (e) {
+    if (e instanceof SourceError) throw e
+    throw sourceError(source.name, where, e, (s) => req.secrets.redact(s))
+  }
+  const colNames = new Set(info.columns.map((c) => c.name))
+  const pk = t.primary_key ?? info.primaryKey
+  for (const k of pk) if (!colNames.has(k)) throw new SourceError(`source '${source.name}': primary_key column '${k}' does not exist in ${where}`)
+  const disposition = t.write_disposition ?? (t.incremental ? (pk.length > 0 ? 'merge' : 'append') : 'replace')
+  if (disposition === 'merge' && pk.length === 0) {
+    throw new SourceError(`source '${source.name}': ${where} has no primary key; write_disposition merge needs one (set primary_key)`)
+  }
+  const inc = t.incremental
+  const cursorCol = inc ? info.columns.find((c) => c.name === inc.cursor) : undefined
+  if (inc && !cursorCol) throw new SourceError(`source '${source.name}': cursor column '${inc.cursor}' does not exist in ${where} (columns: ${[...colNames].join(', ')})`)
+
+  const state = await readCursor(dest, node)
+  const full = req.fullRefresh === true || !inc || disposition === 'replace'
+  // --- read the source, in one snapshot -------------------------------------------------
+  const conds: string[] = []
+  let from: string | undefined
+  if (inc && cursorCol && !full) {
+    from = state.lastValue ?? (inc.initial_value === undefined ? undefined : String(inc.initial_value))
+    if (from !== undefined) {
+      const c = pgIdent(cursorCol.name)
+      const typed = `CAST(${client.escapeLiteral(from)} AS ${cursorCol.pgType})`
+      const lag = lagAmount(inc.lag)
+      const start = lag === 0 ? typed : isTemporal(cursorCol) ? `${typed} - INTERVAL '${lag} milliseconds'` : `${typed} - ${Number(lag)}`
+      conds.push(inc.on_null === 'include' ? `(${c} >= ${start} OR ${c} IS NULL)` : `${c} >= ${start}`)
+    }
+  }
+  if (inc && cursorCol && inc.on_null === 'exclude') conds.push(`${pgIdent(cursorCol.name)} IS NOT NULL`)
+  const select = `SELECT ${info.columns.map(selectExpression).join(', ')} FROM ${pgQuoteTable(t.schema, t.table)}${conds.length ? ` WHERE ${conds.join(' AND ')}` : ''}`
+  const staging = `__tributary_stg_${destTable}`
+  const rowsPerSecond = (rows: number): number => Math.round(rows / Math.max(0.001, (Date.now() - started) / 1000))
+
+  return dest.withConnection(`ingest ${node}`, async (conn) => {
+    await run(conn, `CREATE SCHEMA IF NOT EXISTS ${q(source.name)}`)
+    await run(conn, `CREATE OR REPLACE TABLE ${q(source.name)}.${q(staging)} (${info.columns.map((c) => `${q(c.name)} ${duckdbTypeFor(c)}`).join(', ')})`)
+    let rows: number
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
+      try {
+        if (inc && cursorCol && inc.on_null === 'fail') {
+          const nulls = await client.query(`SELECT EXISTS (SELECT 1 FROM ${pgQuoteTable(t.schema, t.table)} WHERE ${pgIdent(cursorCol.name)} IS NULL) AS has_null`)
+          if (nulls.rows[0]?.has_null) {
+            throw new SourceError(
+              `source '${source.name}': ${where} has rows whose cursor '${cursorCol.name}' is NULL; set incremental.on_null to include (re-read them on every sync) or exclude`,
+            )
+          }
+        }
+        const sink = await ChunkSink.open(conn, source.name, staging, info.columns)
+        try {
+          rows = await copyInto(client, select, info.columns, sink, (n) =>
+            req.onProgress?.({ node, rows: n, rowsPerSecond: rowsPerSecond(n), tablesDone: done, tablesTotal: total }),
+          )
+        } finally {
+          sink.close()
+        }
+        await client.query('COMMIT')
+      } catch (e) {
+        await client.query('ROLLBACK').catch(() => undefined)
+        throw e
+      }
+    } catch (e) {
+      await run(conn, `DROP TABLE IF EXISTS ${q(source.name)}.${q(staging)}`).catch(() => undefined)
+      if (e instanceof EngineError) throw e
+      throw sourceError(source.name, where, e, (s) => req.secrets.redact(s))
+    }
+    // --- apply, with the cursor, in one DuckDB transaction ------------------------------
+    const target = `${q(source.name)}.${q(destTable)}`
+    const stg = `${q(source.name)}.${q(staging)}`
+    const existing = await destColumns(conn, source.name, destTable)
+    const added: string[] = []
+    const cursorExpr = cursorCol ? q(cursorCol.name) : undefined
+    await run(conn, 'BEGIN TRANSACTION')
+    try {
+      // A full read rebuilds the table (deleted source rows go too); otherwise apply the increment.
+      if (full || !existing) {
+        await run(conn, `DROP TABLE IF EXISTS ${target}`)
+        if (disposition === 'merge') {
+          await run(conn, `CREATE TABLE ${target} AS ${dedupByKey(stg, pk, cursorExpr)}`)
+        } else if (disposition === 'append' && state.boundaryKeys.length > 0 && cursorExpr) {
+          await run(conn, `CREATE TABLE ${target} AS SELECT * FROM ${stg} WHERE NOT (${boundaryFilter(pk, cursorExpr, state)})`)
+        } else {
+          await run(conn, `ALTER TABLE ${stg} RENAME TO ${q(destTable)}`)
+        }
+      } else {
+        added.push(...(await evolve(conn, target, existing, info.columns)))
+        if (disposition === 'append') {
+          const skip = state.boundaryKeys.length > 0 && cursorExpr ? ` WHERE NOT (${boundaryFilter(pk, cursorExpr, state)})` : ''
+          await run(conn, `INSERT INTO ${target} BY NAME SELECT * FROM ${stg}${skip}`)
+        } else {
+          const keys = pk.map(q)
+          await run(conn, `DELETE FROM ${target} WHERE (${keys.join(', ')}) IN (SELECT ${keys.join(', ')} FROM ${stg})`)
+          await run(conn, `INSERT INTO ${target} BY NAME ${dedupByKey(stg, pk, cursorExpr)}`)
+        }
+      }
+      let to: string | undefined
+      let boundary: string[] = []
+      if (cursorExpr) {
+        const src = full || !existing ? ((await tableExists(conn, source.name, staging)) ? stg : target) : stg
+        const r = await conn.runAndReadAll(`SELECT CAST(max(${cursorExpr}) AS VARCHAR) AS m FROM ${src}`)
+        const maxNow = r.getRowObjects()[0]?.['m'] as string | null | undefined
+        to = maxNow ?? state.lastValue
+        if (maxNow != null && state.lastValue !== undefined && !full && (await greater(conn, cursorCol!, state.lastValue, maxNow))) to = state.lastValue
+        if (to !== undefined && pk.length > 0 && disposition === 'append') {
+          const b = await conn.runAndReadAll(
+            `SELECT to_json([${pk.map(q).join(', ')}])::VARCHAR AS k FROM ${src} WHERE CAST(${cursorExpr} AS VARCHAR) = ${lit(to)} LIMIT 10000`,
+          )
+          boundary = b.getRowObjects().map((x) => String(x['k']))
+          if (to === state.lastValue) boundary = [...new Set([...state.boundaryKeys, ...boundary])]
+        }
+      }
+      await conn.run(
+        `INSERT OR REPLACE INTO ${q(INGEST_SCHEMA)}.cursors VALUES ($1, $2, $3, $4, $5, now()::TIMESTAMP)`,
+        [node, cursorCol?.name ?? null, to ?? null, JSON.stringify(boundary), rows] as never,
+      )
+      await run(conn, `DROP TABLE IF EXISTS ${stg}`)
+      await run(conn, 'COMMIT')
+      return {
+        node,
+        source: source.name,
+        sourceTable: where,
+        status: 'loaded',
+        mode: full ? 'full' : 'incremental',
+        disposition,
+        rows,
+        durationMs: Date.now() - started,
+        cursor: cursorCol ? { column: cursorCol.name, from, to } : undefined,
+        columnsAdded: added.length > 0 ? added : undefined,
+      }
+    } catch (e) {
+      await run(conn, 'ROLLBACK').catch(() => undefined)
+      await run(conn, `DROP TABLE IF EXISTS ${stg}`).catch(() => undefined)
+      throw e
+    }
+  })
+}
+
+/** One row per key: the one with the highest cursor (any, without a cursor). */
+function dedupByKey(stg: string, pk: readonly string[], cursor: string | undefined): string {
+  const order = cursor ? `${cursor} DESC NULLS LAST` : '1'
+  return `SELECT * EXCLUDE (__tributary_rn) FROM (SELECT *, row_number() OVER (PARTITION BY ${pk.map(q).join(', ')} ORDER BY ${order}) AS __tributary_rn FROM ${stg}) WHERE __tributary_rn = 1`
+}
+
+/** Rows at the previous boundary whose key was already loaded (append de-duplication). */
+function boundaryFilter(pk: readonly string[], cursor: string, state: CursorState): string {
+  if (pk.length === 0 || state.lastValue === undefined) return 'false'
+  const keys = `to_json([${pk.map(q).join(', ')}])::VARCHAR`
+  return `CAST(${cursor} AS VARCHAR) = ${lit(state.lastValue)} AND ${keys} IN (SELECT unnest(CAST(${lit(JSON.stringify(state.boundaryKeys))} AS VARCHAR[])))`
+}
+
+async function greater(conn: DuckDBConnection, _c: PgColumn, a: string, b: string): Promise<boolean> {
+  // Compare in the warehouse's own type order: numbers as numbers, times as times, text as text.
+  const r = await conn.runAndReadAll(`SELECT TRY_CAST(${lit(a)} AS DOUBLE) > TRY_CAST(${lit(b)} AS DOUBLE) AS n, TRY_CAST(${lit(a)} AS TIMESTAMPTZ) > TRY_CAST(${lit(b)} AS TIMESTAMPTZ) AS t, ${lit(a)} > ${lit(b)} AS s`)
+  const row = r.getRowObjects()[0]!
+  return Boolean(row['n'] ?? row['t'] ?? row['s'])
+}
+
+async function readCursor(dest: DuckDbAdapter, node: string): Promise<CursorState> {
+  const rows = await dest.query(`SELECT last_value, boundary_keys FROM ${q(INGEST_SCHEMA)}.cursors WHERE node = ${lit(node)}`)
+  const r = rows[0]
+  if (!r) return { boundaryKeys: [] }
+  return { lastValue: r['last_value'] == null ? undefined : String(r['last_value']), boundaryKeys: r['boundary_keys'] ? (JSON.parse(String(r['boundary_keys'])) as string[]) : [] }
+}
+
+async function destColumns(conn: DuckDBConnection, schema: string, table: string): Promise<Map<string, string> | undefined> {
+  const r = await conn.runAndReadAll(
+    `SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = ${lit(schema)} AND table_name = ${lit(table)} ORDER BY ordinal_position`,
+  )
+  const rows = r.getRowObjects()
+  if (rows.length === 0) return undefined
+  return new Map(rows.map((x) => [String(x['column_name']), String(x['data_type']).toUpperCase()]))
+}
+
+async function tableExists(conn: DuckDBConnection, schema: string, table: string): Promise<boolean> {
+  return (await destColumns(conn, schema, table)) !== undefined
+}
+
+/** Safe widenings: a column may move right along one of these chains. */
+const WIDEN: string[][] = [
+  ['TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'HUGEINT'],
+  ['FLOAT', 'DOUBLE'],
+  ['DATE', 'TIMESTAMP'],
+]
+
+/**
+ * New source columns are added to the destination; a type that changed is widened when that is
+ * lossless, otherwise the sync fails and the destination stays as it was (the transaction rolls back).
+ */
+async function evolve(conn: DuckDBConnection, target: string, existing: Map<string, string>, columns: readonly PgColumn[]): Promise<string[]> {
+  const added: string[] = []
+  for (const c of columns) {
+    const want = duckdbTypeFor(c).toUpperCase()
+    const have = existing.get(c.name)
+    if (have === undefined) {
+      await run(conn, `ALTER TABLE ${target} ADD COLUMN ${q(c.name)} ${want}`)
+      added.push(c.name)
+      continue
+    }
+    if (have === want || normalizeType(have) === normalizeType(want)) continue
+    const chain = WIDEN.find((ch) => ch.includes(normalizeType(have)) && ch.includes(normalizeType(want)))
+    if (chain && chain.indexOf(normalizeType(want)) > chain.indexOf(normalizeType(have))) {
+      await run(conn, `ALTER TABLE ${target} ALTER COLUMN ${q(c.name)} TYPE ${want}`)
+      continue
+    }
+    throw new SourceError(`column '${c.name}' changed type from ${have} to ${want} in the source, which cannot be widened safely; the destination was left as it was (re-sync it with --full-refresh)`)
+  }
+  return added
+}
+
+function normalizeType(t: string): string {
+  const u = t.toUpperCase().trim()
+  if (u === 'TIMESTAMP WITH TIME ZONE') return 'TIMESTAMPTZ'
+  if (u === 'REAL' || u === 'FLOAT4') return 'FLOAT'
+  return u
+}
+
+function isTemporal(c: PgColumn): boolean {
+  return /^(timestamp|date)/.test(c.pgType)
+}
+
+async function run(conn: DuckDBConnection, sql: string): Promise<void> {
+  await conn.run(sql)
+}
+
+function q(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`
+}
+
+function lit(s: string): string {
+  return `'${s.replace(/'/g, "''")}'`
+}

@@ -205,6 +205,34 @@ describe('models ingest from Postgres into DuckDB', () => {
     }
   })
 
+  it('the source connection dropping mid-load fails that table only; it stays as it was and the next table loads', async () => {
+    const { dir, sql } = await setup(
+      `  - table: big
+    schema: SCHEMA
+  - table: small
+    schema: SCHEMA
+`,
+      `CREATE TABLE big (id bigint, payload text); INSERT INTO big SELECT g, repeat('z', 200) FROM generate_series(1, 50000) g;
+       CREATE TABLE small (id int); INSERT INTO small VALUES (1), (2)`,
+    )
+    expect((await ingest(dir)).code).toBe(0)
+    await sql(`INSERT INTO big SELECT g, repeat('z', 200) FROM generate_series(50001, 3000000) g`)
+    let terminated = false
+    const r = await spawnCli(['-p', dir, 'ingest'], {
+      onStderr: (text) => {
+        if (!terminated && /db\.big: [\d,]+ rows/.test(text)) {
+          terminated = true
+          void admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'tributary' AND pid <> pg_backend_pid()`)
+        }
+      },
+    })
+    expect(terminated).toBe(true)
+    expect(r.code, r.stdout + r.stderr).toBe(8)
+    expect(r.stdout).toMatch(/FAILED db\.big: .*(terminat|connection)/i)
+    expect(r.stdout).toMatch(/ok db\.small: 2 rows/)
+    expect(await query(dir, 'SELECT count(*) AS n FROM db.big')).toEqual([{ n: 50000 }])
+  })
+
   it('a load killed with SIGKILL leaves the destination as it was; the re-run converges with no duplicates', async () => {
     const { dir, sql } = await setup(
       `  - table: big

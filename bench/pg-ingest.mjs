@@ -141,6 +141,16 @@ function procCpu(pid) {
   }
 }
 
+/** Busy CPU seconds of the whole machine (all cores) from /proc/stat. */
+function machineBusy() {
+  try {
+    const [, user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number)
+    return (user + nice + system + irq + softirq + steal) / 100
+  } catch {
+    return Number.NaN
+  }
+}
+
 async function inTransaction(fn) {
   await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
   try {
@@ -228,16 +238,22 @@ for (const [key, name, fn] of MEASURES) {
   const rates = []
   for (let i = 0; i < RUNS; i++) {
     const pgCpu0 = procCpu(backendPid)
+    const busy0 = machineBusy()
     const nodeCpu0 = process.cpuUsage()
     const t0 = performance.now()
     const r = await fn()
     const ms = r.ms ?? performance.now() - t0
     const nodeCpu = process.cpuUsage(nodeCpu0)
     const pgCpu = procCpu(backendPid) - pgCpu0
+    const busy = machineBusy() - busy0
     if (r.rows !== ROWS) fail(`${name}: ${r.rows} rows, expected ${ROWS}`)
     const rate = (ROWS / ms) * 1000
     rates.push(rate)
-    const cpuNote = key === 'psql' ? '' : `; CPU: node ${((nodeCpu.user + nodeCpu.system) / 1e6).toFixed(1)} s, postgres backend ${pgCpu.toFixed(1)} s`
+    const nodeS = (nodeCpu.user + nodeCpu.system) / 1e6
+    // 'others' is everything else on the machine meanwhile: a busy neighbour makes the run meaningless.
+    const cpuNote = key === 'psql'
+      ? `; CPU: whole machine ${busy.toFixed(1)} s`
+      : `; CPU: node ${nodeS.toFixed(1)} s, postgres backend ${pgCpu.toFixed(1)} s, others ${Math.max(0, busy - nodeS - pgCpu).toFixed(1)} s`
     console.log(`  ${name}, run ${i + 1}: ${(ms / 1000).toFixed(2)} s, ${fmt(rate)} rows/s${cpuNote}${r.note ? `; ${r.note}` : ''}`)
   }
   results.push([name, Math.max(...rates), median(rates)])

@@ -148,20 +148,28 @@ function failed(source: SourceDefinition, t: SourceTable, e: unknown, started: n
   }
 }
 
-interface CursorState {
+export interface CursorState {
   lastValue?: string
   boundaryKeys: string[]
 }
 
-async function syncTable(
-  client: pg.Client,
-  dest: DuckDbAdapter,
-  source: SourceDefinition,
-  t: SourceTable,
-  req: IngestRequest,
-  done: number,
-  total: number,
-): Promise<TableOutcome> {
+/** What one table's sync reads: resolved key, disposition, cursor, and the SELECT for COPY. */
+export interface ReadPlan {
+  node: string
+  destTable: string
+  where: string
+  info: SourceTableInfo
+  pk: string[]
+  disposition: 'replace' | 'append' | 'merge'
+  cursorCol?: PgColumn
+  full: boolean
+  from?: string
+  select: string
+  started: number
+}
+
+/** Describe the source table and decide what to read (pure apart from the catalog query). */
+export async function planRead(client: pg.Client, source: SourceDefinition, t: SourceTable, state: CursorState, req: Pick<IngestRequest, 'fullRefresh' | 'secrets'>): Promise<ReadPlan> {
   const started = Date.now()
   const node = sourceNodeName(source, t)
   const destTable = node.split('.')[1]!
@@ -183,10 +191,7 @@ async function syncTable(
   const inc = t.incremental
   const cursorCol = inc ? info.columns.find((c) => c.name === inc.cursor) : undefined
   if (inc && !cursorCol) throw new SourceError(`source '${source.name}': cursor column '${inc.cursor}' does not exist in ${where} (columns: ${[...colNames].join(', ')})`)
-
-  const state = await readCursor(dest, node)
   const full = req.fullRefresh === true || !inc || disposition === 'replace'
-  // --- read the source, in one snapshot -------------------------------------------------
   const conds: string[] = []
   let from: string | undefined
   if (inc && cursorCol && !full) {
@@ -201,42 +206,79 @@ async function syncTable(
   }
   if (inc && cursorCol && inc.on_null === 'exclude') conds.push(`${pgIdent(cursorCol.name)} IS NOT NULL`)
   const select = `SELECT ${info.columns.map(selectExpression).join(', ')} FROM ${pgQuoteTable(t.schema, t.table)}${conds.length ? ` WHERE ${conds.join(' AND ')}` : ''}`
+  return { node, destTable, where, info, pk, disposition, cursorCol, full, from, select, started }
+}
+
+/**
+ * Read the planned rows inside one read-only repeatable-read transaction of the source into the
+ * DuckDB table `schema.staging` (created here). Returns the row count; drops the staging table on failure.
+ */
+export async function readIntoStaging(
+  client: pg.Client,
+  conn: DuckDBConnection,
+  schema: string,
+  staging: string,
+  source: SourceDefinition,
+  t: SourceTable,
+  plan: ReadPlan,
+  req: Pick<IngestRequest, 'onProgress' | 'secrets'>,
+  done: number,
+  total: number,
+): Promise<number> {
+  const { info, cursorCol, where, node } = plan
+  const inc = t.incremental
+  const rowsPerSecond = (rows: number): number => Math.round(rows / Math.max(0.001, (Date.now() - plan.started) / 1000))
+  await run(conn, `CREATE SCHEMA IF NOT EXISTS ${q(schema)}`)
+  await run(conn, `CREATE OR REPLACE TABLE ${q(schema)}.${q(staging)} (${info.columns.map((c) => `${q(c.name)} ${duckdbTypeFor(c)}`).join(', ')})`)
+  try {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
+    try {
+      if (inc && cursorCol && inc.on_null === 'fail') {
+        const nulls = await client.query(`SELECT EXISTS (SELECT 1 FROM ${pgQuoteTable(t.schema, t.table)} WHERE ${pgIdent(cursorCol.name)} IS NULL) AS has_null`)
+        if (nulls.rows[0]?.has_null) {
+          throw new SourceError(
+            `source '${source.name}': ${where} has rows whose cursor '${cursorCol.name}' is NULL; set incremental.on_null to include (re-read them on every sync) or exclude`,
+          )
+        }
+      }
+      const sink = await ChunkSink.open(conn, schema, staging, info.columns)
+      let rows: number
+      try {
+        rows = await copyInto(client, plan.select, info.columns, sink, (n) =>
+          req.onProgress?.({ node, rows: n, rowsPerSecond: rowsPerSecond(n), tablesDone: done, tablesTotal: total }),
+        )
+      } finally {
+        sink.close()
+      }
+      await client.query('COMMIT')
+      return rows
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => undefined)
+      throw e
+    }
+  } catch (e) {
+    await run(conn, `DROP TABLE IF EXISTS ${q(schema)}.${q(staging)}`).catch(() => undefined)
+    if (e instanceof EngineError) throw e
+    throw sourceError(source.name, where, e, (s) => req.secrets.redact(s))
+  }
+}
+
+async function syncTable(
+  client: pg.Client,
+  dest: DuckDbAdapter,
+  source: SourceDefinition,
+  t: SourceTable,
+  req: IngestRequest,
+  done: number,
+  total: number,
+): Promise<TableOutcome> {
+  const state = await readCursor(dest, sourceNodeName(source, t))
+  const plan = await planRead(client, source, t, state, req)
+  const { node, destTable, where, info, pk, disposition, cursorCol, full, from, started } = plan
   const staging = `__tributary_stg_${destTable}`
-  const rowsPerSecond = (rows: number): number => Math.round(rows / Math.max(0.001, (Date.now() - started) / 1000))
 
   return dest.withConnection(`ingest ${node}`, async (conn) => {
-    await run(conn, `CREATE SCHEMA IF NOT EXISTS ${q(source.name)}`)
-    await run(conn, `CREATE OR REPLACE TABLE ${q(source.name)}.${q(staging)} (${info.columns.map((c) => `${q(c.name)} ${duckdbTypeFor(c)}`).join(', ')})`)
-    let rows: number
-    try {
-      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
-      try {
-        if (inc && cursorCol && inc.on_null === 'fail') {
-          const nulls = await client.query(`SELECT EXISTS (SELECT 1 FROM ${pgQuoteTable(t.schema, t.table)} WHERE ${pgIdent(cursorCol.name)} IS NULL) AS has_null`)
-          if (nulls.rows[0]?.has_null) {
-            throw new SourceError(
-              `source '${source.name}': ${where} has rows whose cursor '${cursorCol.name}' is NULL; set incremental.on_null to include (re-read them on every sync) or exclude`,
-            )
-          }
-        }
-        const sink = await ChunkSink.open(conn, source.name, staging, info.columns)
-        try {
-          rows = await copyInto(client, select, info.columns, sink, (n) =>
-            req.onProgress?.({ node, rows: n, rowsPerSecond: rowsPerSecond(n), tablesDone: done, tablesTotal: total }),
-          )
-        } finally {
-          sink.close()
-        }
-        await client.query('COMMIT')
-      } catch (e) {
-        await client.query('ROLLBACK').catch(() => undefined)
-        throw e
-      }
-    } catch (e) {
-      await run(conn, `DROP TABLE IF EXISTS ${q(source.name)}.${q(staging)}`).catch(() => undefined)
-      if (e instanceof EngineError) throw e
-      throw sourceError(source.name, where, e, (s) => req.secrets.redact(s))
-    }
+    const rows = await readIntoStaging(client, conn, source.name, staging, source, t, plan, req, done, total)
     // --- apply, with the cursor, in one DuckDB transaction ------------------------------
     const target = `${q(source.name)}.${q(destTable)}`
     const stg = `${q(source.name)}.${q(staging)}`

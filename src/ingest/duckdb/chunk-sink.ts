@@ -13,6 +13,7 @@ import { isUtf8 } from 'node:buffer'
 import { endianness } from 'node:os'
 import duckdb from '@duckdb/node-bindings'
 import { DuckDBDataChunk, DuckDBDecimalType, DuckDBTypeId, type DuckDBAppender, type DuckDBConnection, type DuckDBType } from '@duckdb/node-api'
+import { EngineError } from '../../errors.js'
 import { CopyFormatError, heapIsUtf8, isStringKind, STRING_INLINE_MAX, type ColumnBatch, type ColumnVector } from '../postgres/binary-copy.js'
 import { planColumn, type ColumnPlan, type DecodeKind, type PgColumn } from '../postgres/pg-types.js'
 
@@ -64,12 +65,12 @@ export class ChunkSink {
     try {
       const plans = columns.map(planColumn)
       if (appender.columnCount !== plans.length) {
-        throw new Error(`${schema}.${table} has ${appender.columnCount} columns, the source ${plans.length}`)
+        throw new EngineError('INGEST_FAILED', `${schema}.${table} has ${appender.columnCount} columns, the source ${plans.length}`)
       }
       const types = plans.map((plan, i) => {
         const type = appender.columnType(i)
         if (!layoutMatches(plan, type)) {
-          throw new Error(`${schema}.${table} column ${i + 1} ("${columns[i]!.name}") is ${type.toString()}, expected ${plan.duckdbType}`)
+          throw new EngineError('INGEST_FAILED', `${schema}.${table} column ${i + 1} ("${columns[i]!.name}") is ${type.toString()}, expected ${plan.duckdbType}`)
         }
         return type
       })

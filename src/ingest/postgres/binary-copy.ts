@@ -18,16 +18,19 @@ import {
   DuckDBTimeValue,
   DuckDBUUIDValue,
 } from '@duckdb/node-api'
+import { EngineError } from '../../errors.js'
 import { planColumn, type ColumnPlan, type DecodeKind, type PgColumn } from './pg-types.js'
 
+/** Why a copy failed: the stream is malformed, or it holds a value the DuckDB column cannot store. */
+export type CopyFailure = 'COPY_FORMAT_INVALID' | 'COPY_VALUE_UNSUPPORTED'
+
 /** The stream is not a well-formed binary COPY stream for these columns, or a value cannot be stored. */
-export class CopyFormatError extends Error {
-  /** Stable code for callers and tests: 'COPY_FORMAT_INVALID' (malformed stream) or 'COPY_VALUE_UNSUPPORTED'. */
-  readonly code: 'COPY_FORMAT_INVALID' | 'COPY_VALUE_UNSUPPORTED'
-  constructor(message: string, code: CopyFormatError['code'] = 'COPY_FORMAT_INVALID') {
-    super(message)
-    this.name = 'CopyFormatError'
-    this.code = code
+export class CopyFormatError extends EngineError {
+  /** The finer reason; `code` is always 'INGEST_FAILED'. */
+  readonly reason: CopyFailure
+  constructor(message: string, reason: CopyFailure = 'COPY_FORMAT_INVALID') {
+    super('INGEST_FAILED', message)
+    this.reason = reason
   }
 }
 
@@ -460,8 +463,8 @@ export class BinaryCopyDecoder {
   }
 
   /** An error naming the row (1-based, over the whole stream) and column. */
-  fieldError(col: ColumnVector, what: string, code: CopyFormatError['code'] = 'COPY_FORMAT_INVALID'): CopyFormatError {
-    return new CopyFormatError(`binary COPY row ${this.totalRows + 1}, column "${col.name}" (${col.plan.duckdbType}): ${what}`, code)
+  fieldError(col: ColumnVector, what: string, reason: CopyFailure = 'COPY_FORMAT_INVALID'): CopyFormatError {
+    return new CopyFormatError(`binary COPY row ${this.totalRows + 1}, column "${col.name}" (${col.plan.duckdbType}): ${what}`, reason)
   }
 }
 

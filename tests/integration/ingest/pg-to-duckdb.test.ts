@@ -212,7 +212,7 @@ describe.skipIf(!url)('binary COPY from PostgreSQL into DuckDB (real server)', (
     const columns = await describeColumns('t_nan')
     const err = await load('t_nan', columns, 'ORDER BY id').catch((e: unknown) => e)
     expect(err).toBeInstanceOf(CopyFormatError)
-    expect((err as CopyFormatError).code).toBe('COPY_VALUE_UNSUPPORTED')
+    expect((err as CopyFormatError).reason).toBe('COPY_VALUE_UNSUPPORTED')
     expect((err as Error).message).toMatch(/row 4000, column "amount" \(DECIMAL\(10,2\)\): NaN cannot be stored in DECIMAL\(10,2\)/)
     const after = await client.query<{ one: number }>('SELECT 1 AS one')
     expect(after.rows).toEqual([{ one: 1 }])

@@ -174,7 +174,7 @@ describe('decodeBinaryCopy', () => {
     const cols = [col('ts', PG_OID.timestamp, 'timestamp')]
     const err = await decodeAll([stream(tuple(i64(9223371331199999999n)))], cols).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(CopyFormatError)
-    expect((err as CopyFormatError).code).toBe('COPY_VALUE_UNSUPPORTED')
+    expect((err as CopyFormatError).reason).toBe('COPY_VALUE_UNSUPPORTED')
     expect((err as Error).message).toMatch(/row 1, column "ts".*beyond DuckDB's range/)
   })
 
@@ -213,7 +213,7 @@ describe('decodeBinaryCopy', () => {
     const cols = [numericCol('amount', 12, 2)]
     for (const [lit, msg] of [['NaN', /NaN cannot be stored in DECIMAL\(12,2\)/], ['Infinity', /Infinity cannot/], ['0.001', /more fraction digits/], ['10000000000', /more digits/]] as const) {
       const err = await decodeAll([stream(tuple(numeric('1')), tuple(numeric(lit)))], cols).catch((e: unknown) => e)
-      expect((err as CopyFormatError).code, lit).toBe('COPY_VALUE_UNSUPPORTED')
+      expect((err as CopyFormatError).reason, lit).toBe('COPY_VALUE_UNSUPPORTED')
       expect((err as Error).message).toMatch(/row 2, column "amount"/)
       expect((err as Error).message).toMatch(msg)
     }
@@ -254,7 +254,7 @@ describe('decodeBinaryCopy', () => {
     const fails = async (chunks: Buffer[], re: RegExp, columns: readonly PgColumn[] = cols): Promise<void> => {
       const err = await decodeAll(chunks, columns).catch((e: unknown) => e)
       expect(err).toBeInstanceOf(CopyFormatError)
-      expect((err as CopyFormatError).code).toBe('COPY_FORMAT_INVALID')
+      expect((err as CopyFormatError).reason).toBe('COPY_FORMAT_INVALID')
       expect((err as Error).message).toMatch(re)
     }
     it('bad signature (e.g. a text-format COPY)', () => fails([Buffer.from('1\tone\n2\ttwo\n')], /expected the signature PGCOPY/))
@@ -338,7 +338,8 @@ describe('ChunkSink', () => {
     const cols = [col('t', PG_OID.text, 'text')]
     const bad = Buffer.from([0x61, 0xff, 0x62])
     await expect(load('bad_utf8', cols, [stream(tuple(text('ok')), tuple(bad))])).rejects.toMatchObject({
-      code: 'COPY_VALUE_UNSUPPORTED',
+      code: 'INGEST_FAILED',
+      reason: 'COPY_VALUE_UNSUPPORTED',
       message: expect.stringMatching(/column "t": row 2 of this batch is not valid UTF-8/),
     })
   })

@@ -75,14 +75,27 @@ export function selectTables(req: Pick<IngestRequest, 'sources' | 'source' | 'ta
 
 /** Sync the selected tables into DuckDB; resolves with one outcome per table (never throws for a table's failure). */
 export async function ingestIntoDuckDb(dest: DuckDbAdapter, req: IngestRequest): Promise<TableOutcome[]> {
-  const work = selectTables(req)
-  const outcomes: TableOutcome[] = []
-  const bySource = new Map<SourceDefinition, SourceTable[]>()
-  for (const { source, table } of work) bySource.set(source, [...(bySource.get(source) ?? []), table])
+  selectTables(req)
   await dest.execute(`CREATE SCHEMA IF NOT EXISTS ${q(INGEST_SCHEMA)}`)
   await dest.execute(
     `CREATE TABLE IF NOT EXISTS ${q(INGEST_SCHEMA)}.cursors (node VARCHAR PRIMARY KEY, cursor_column VARCHAR, last_value VARCHAR, boundary_keys VARCHAR, rows_total BIGINT, synced_at TIMESTAMP)`,
   )
+  return ingestWith(req, (client, source, t, done, total) => syncTable(client, dest, source, t, req, done, total))
+}
+
+/** Sync one table into a destination; throws on failure (the loop turns it into a failed outcome). */
+export type SyncTable = (client: pg.Client, source: SourceDefinition, t: SourceTable, done: number, total: number) => Promise<TableOutcome>
+
+/**
+ * The per-source loop shared by destinations: resolve the secret and connect once per source,
+ * sync its selected tables one by one; a table's failure is recorded and the next table goes on
+ * (after reconnecting when the connection broke).
+ */
+export async function ingestWith(req: IngestRequest, sync: SyncTable): Promise<TableOutcome[]> {
+  const work = selectTables(req)
+  const outcomes: TableOutcome[] = []
+  const bySource = new Map<SourceDefinition, SourceTable[]>()
+  for (const { source, table } of work) bySource.set(source, [...(bySource.get(source) ?? []), table])
   for (const [source, tables] of bySource) {
     const started = Date.now()
     let client: pg.Client | undefined
@@ -103,7 +116,7 @@ export async function ingestIntoDuckDb(dest: DuckDbAdapter, req: IngestRequest):
         const t0 = Date.now()
         let o: TableOutcome
         try {
-          o = await syncTable(client, dest, source, t, req, outcomes.length, work.length)
+          o = await sync(client, source, t, outcomes.length, work.length)
         } catch (e) {
           o = failed(source, t, e, t0, req.secrets)
           // A broken connection fails this table; reconnect for the next one.

@@ -4,6 +4,7 @@ import { DuckDbAdapter } from '../engines/duckdb/duckdb-adapter.js'
 import { EngineError } from '../errors.js'
 import { ingestIntoDuckDb, type IngestProgress, type TableOutcome } from '../ingest/ingest.js'
 import { SecretChain } from '../ingest/secrets.js'
+import { ingestIntoTrino } from '../ingest/trino-destination.js'
 
 export interface IngestOptions {
   source?: string
@@ -29,9 +30,9 @@ export interface IngestResult {
 export async function ingestOperation(ctx: Context, o: IngestOptions = {}): Promise<IngestResult> {
   const { sources } = ctx.project
   if (sources.length === 0) throw new EngineError('OPTION_INVALID', 'this project has no replication sources (add sources/*.yaml; see docs/replication.md)')
-  const { engine } = await ctx.engine()
-  if (!(engine instanceof DuckDbAdapter)) {
-    throw new EngineError('CONFIG_INVALID', `ingest into the '${ctx.project.config.gatewayName}' gateway (${engine.dialect}) is not supported yet: replicate into the embedded DuckDB gateway`)
+  const { engine, trino } = await ctx.engine()
+  if (!trino && !(engine instanceof DuckDbAdapter)) {
+    throw new EngineError('CONFIG_INVALID', `ingest into the '${ctx.project.config.gatewayName}' gateway (${engine.dialect}) is not supported`)
   }
   ctx.lockEnvironment('sources', 'ingest')
   const state = await ctx.state()
@@ -39,23 +40,26 @@ export async function ingestOperation(ctx: Context, o: IngestOptions = {}): Prom
   const started = Date.now()
   await state.startRun({ id: runId, command: 'ingest', env: 'sources', startedAt: started, status: 'running' })
   let tables: TableOutcome[] = []
+  let commit: string | undefined
+  const request = {
+    sources,
+    source: o.source,
+    tables: o.tables,
+    fullRefresh: o.fullRefresh,
+    secrets: o.secrets ?? new SecretChain(),
+    onProgress: o.onProgress,
+    onTableDone: o.onTableDone,
+    signal: o.signal,
+  }
   try {
-    tables = await ingestIntoDuckDb(engine, {
-      sources,
-      source: o.source,
-      tables: o.tables,
-      fullRefresh: o.fullRefresh,
-      secrets: o.secrets ?? new SecretChain(),
-      onProgress: o.onProgress,
-      onTableDone: o.onTableDone,
-      signal: o.signal,
-    })
+    if (trino) ({ tables, commit } = await ingestIntoTrino(trino, request))
+    else tables = await ingestIntoDuckDb(engine as DuckDbAdapter, request)
   } finally {
     const ok = tables.length > 0 && tables.every((t) => t.status === 'loaded')
     await state.finishRun(runId, ok ? 'succeeded' : 'failed', {
       loaded: tables.filter((t) => t.status === 'loaded').map((t) => ({ name: t.node, rows: t.rows, cursor: t.cursor?.to })),
       failed: tables.filter((t) => t.status === 'failed').map((t) => ({ name: t.node, message: t.message })),
-    })
+    }, commit)
   }
   return { runId, ok: tables.every((t) => t.status === 'loaded'), durationMs: Date.now() - started, tables }
 }

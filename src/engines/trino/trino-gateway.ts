@@ -257,6 +257,20 @@ export class TrinoWriteSession implements WriteSession {
     this.environments = new TrinoEnvironmentLayer(gateway, this)
   }
 
+  /**
+   * Run `fn` (several statements on the work branch); if it throws, put every table of `tables`
+   * back as it was before, so nothing of a failed step is merged.
+   */
+  async guarded<T>(tables: readonly TableRef[], fn: () => Promise<T>): Promise<T> {
+    const undo = await Promise.all(tables.map((t) => this.checkpoint(t)))
+    try {
+      return await fn()
+    } catch (e) {
+      for (const u of undo.reverse()) await u()
+      throw e
+    }
+  }
+
   /** Remember a physical table's entry on the work branch; the undo puts it back. */
   private async checkpoint(t: TableRef): Promise<() => Promise<void>> {
     const nessie = this.gateway.nessie

@@ -4,9 +4,9 @@
  * `dispose`). Commands run through the built CLI, exactly as a user runs them.
  */
 import { execFile } from 'node:child_process'
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { NessieClient } from '../../../src/catalog/nessie/nessie-client.js'
 import { TrinoConnection } from '../../../src/engines/trino/trino-connection.js'
@@ -60,9 +60,16 @@ export class LakehouseProject {
   }
 
   /** Copy the example warehouse, create an empty branch + tag for it, and its Trino catalog. */
-  static async create(env: StackEnv = stackEnv()): Promise<LakehouseProject> {
+  static async create(env: StackEnv = stackEnv(), o: { files?: Record<string, string> } = {}): Promise<LakehouseProject> {
     const p = new LakehouseProject(env)
-    for (const f of ['models', 'seeds', 'tests']) cpSync(join(REPO, f), join(p.dir, f), { recursive: true })
+    if (o.files) {
+      for (const [rel, text] of Object.entries(o.files)) {
+        mkdirSync(dirname(join(p.dir, rel)), { recursive: true })
+        writeFileSync(join(p.dir, rel), text)
+      }
+    } else {
+      for (const f of ['models', 'seeds', 'tests']) cpSync(join(REPO, f), join(p.dir, f), { recursive: true })
+    }
     // A branch from the very first (empty) commit, so the project starts from nothing.
     const cfg = await fetch(`${env.nessieUrl}/config`).then((r) => r.json() as Promise<{ noAncestorHash: string; defaultBranch: string }>)
     const root = { type: 'BRANCH' as const, name: cfg.defaultBranch, hash: cfg.noAncestorHash }

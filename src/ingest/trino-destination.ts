@@ -1,0 +1,240 @@
+/**
+ * Replication into Trino/Iceberg (a `type: trino` gateway with Nessie).
+ *
+ * Each table is read from the source exactly as for DuckDB (one repeatable-read snapshot, binary
+ * COPY) into a scratch in-memory DuckDB, where boundary de-duplication, key de-duplication and
+ * the new cursor are computed. The rows then go to Trino in multi-row `INSERT … VALUES`
+ * statements (≈ 900 KB each, never row by row) into a staging table on the run's Nessie work
+ * branch, and are applied to the destination table together with the table's cursor row
+ * (`tributary__ingest.cursors`). A table that fails is rolled back on the branch; at the end the
+ * branch is merged into main in one commit, so readers see every synced table change at once,
+ * with the cursors that describe it.
+ */
+import { randomUUID } from 'node:crypto'
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api'
+import type pg from 'pg'
+import type { TableRef } from '../engines/engine-adapter.js'
+import type { TrinoGateway, TrinoWriteSession } from '../engines/trino/trino-gateway.js'
+import { ingestWith, planRead, readIntoStaging, selectTables, type CursorState, type IngestRequest, type TableOutcome, INGEST_SCHEMA } from './ingest.js'
+import { duckdbTypeFor, type PgColumn } from './postgres/pg-types.js'
+import { SourceError } from './postgres/pg-source.js'
+import { sourceNodeName, type SourceDefinition, type SourceTable } from './source-config.js'
+
+/** Characters of VALUES per INSERT statement (Trino's default query.max-length is 1,000,000). */
+const STATEMENT_CHARS = 900_000
+
+export async function ingestIntoTrino(gw: TrinoGateway, req: IngestRequest): Promise<{ tables: TableOutcome[]; commit?: string }> {
+  selectTables(req) // validate the selection before touching anything
+  const session = await gw.beginWrite(randomUUID())
+  const scratch = await DuckDBInstance.create(':memory:')
+  const conn = await scratch.connect()
+  try {
+    await conn.run("SET TimeZone = 'UTC'")
+    await session.engine.createSchema(INGEST_SCHEMA)
+    await session.engine.execute(
+      `CREATE TABLE IF NOT EXISTS ${session.engine.quoteTable(cursorsTable())} (node VARCHAR, cursor_column VARCHAR, last_value VARCHAR, boundary_keys VARCHAR, rows_total BIGINT, synced_at TIMESTAMP(6))`,
+    )
+    const tables = await ingestWith(req, (client, source, t, done, total) => syncToTrino(client, session, conn, source, t, req, done, total))
+    let commit: string | undefined
+    if (tables.some((t) => t.status === 'loaded')) {
+      const loaded = tables.filter((t) => t.status === 'loaded').map((t) => t.node)
+      commit = (await session.publish(`tributary ingest: ${loaded.join(', ')}`)).commit
+    }
+    return { tables, commit }
+  } finally {
+    conn.closeSync()
+    scratch.closeSync()
+    await session.close()
+  }
+}
+
+function cursorsTable(): TableRef {
+  return { schema: INGEST_SCHEMA, name: 'cursors' }
+}
+
+async function syncToTrino(
+  client: pg.Client,
+  session: TrinoWriteSession,
+  conn: DuckDBConnection,
+  source: SourceDefinition,
+  t: SourceTable,
+  req: IngestRequest,
+  done: number,
+  total: number,
+): Promise<TableOutcome> {
+  const engine = session.engine
+  const node = sourceNodeName(source, t)
+  const cur = await engine.query(`SELECT last_value, boundary_keys FROM ${engine.quoteTable(cursorsTable())} WHERE node = ${lit(node)}`)
+  const state: CursorState = cur[0]
+    ? { lastValue: cur[0]['last_value'] == null ? undefined : String(cur[0]['last_value']), boundaryKeys: JSON.parse(String(cur[0]['boundary_keys'] ?? '[]')) as string[] }
+    : { boundaryKeys: [] }
+  const plan = await planRead(client, source, t, state, req)
+  const { destTable, info, pk, disposition, cursorCol, full } = plan
+  const scratchTable = `s_${destTable}`
+  const rows = await readIntoStaging(client, conn, 'stg', scratchTable, source, t, plan, req, done, total)
+  const stg = `stg.${q(scratchTable)}`
+  const cursor = cursorCol ? q(cursorCol.name) : undefined
+
+  // --- shape the rows to apply, in DuckDB --------------------------------------------------
+  if (!full && disposition === 'append' && cursor && pk.length > 0 && state.lastValue !== undefined && state.boundaryKeys.length > 0) {
+    await conn.run(
+      `DELETE FROM ${stg} WHERE CAST(${cursor} AS VARCHAR) = ${lit(state.lastValue)} AND to_json([${pk.map(q).join(', ')}])::VARCHAR IN (SELECT unnest(CAST(${lit(JSON.stringify(state.boundaryKeys))} AS VARCHAR[])))`,
+    )
+  }
+  if (disposition === 'merge') {
+    const order = cursor ? `${cursor} DESC NULLS LAST` : '1'
+    await conn.run(
+      `CREATE OR REPLACE TABLE ${stg} AS SELECT * EXCLUDE (__rn) FROM (SELECT *, row_number() OVER (PARTITION BY ${pk.map(q).join(', ')} ORDER BY ${order}) AS __rn FROM ${stg}) WHERE __rn = 1`,
+    )
+  }
+  let to: string | undefined = state.lastValue
+  let boundary: string[] = []
+  if (cursor) {
+    const m = (await conn.runAndReadAll(`SELECT CAST(max(${cursor}) AS VARCHAR) AS m FROM ${stg}`)).getRowObjects()[0]?.['m'] as string | null
+    if (m != null) to = full || state.lastValue === undefined || (await isAfter(conn, m, state.lastValue)) ? m : state.lastValue
+    if (to !== undefined && pk.length > 0 && disposition === 'append') {
+      const b = await conn.runAndReadAll(`SELECT to_json([${pk.map(q).join(', ')}])::VARCHAR AS k FROM ${stg} WHERE CAST(${cursor} AS VARCHAR) = ${lit(to)} LIMIT 10000`)
+      boundary = b.getRowObjects().map((x) => String(x['k']))
+      if (to === state.lastValue) boundary = [...new Set([...state.boundaryKeys, ...boundary])]
+    }
+  }
+
+  // --- to Trino: staging on the work branch, then apply with the cursor -------------------
+  const target: TableRef = { schema: source.name, name: destTable }
+  const trinoStg: TableRef = { schema: INGEST_SCHEMA, name: `stg_${source.name}_${destTable}` }
+  await engine.createSchema(source.name)
+  const cols = info.columns
+  await engine.execute(`CREATE OR REPLACE TABLE ${engine.quoteTable(trinoStg)} (${cols.map((c) => `${engine.quoteIdent(c.name)} ${trinoType(c)}`).join(', ')})`)
+  try {
+    await exportRows(conn, stg, cols, async (values) => {
+      await engine.execute(`INSERT INTO ${engine.quoteTable(trinoStg)} VALUES\n${values}`)
+    })
+    const added: string[] = []
+    await session.guarded([target, cursorsTable()], async () => {
+      const existing = await engine.describeTable(target)
+      const colList = cols.map((c) => engine.quoteIdent(c.name)).join(', ')
+      if (full || !existing) {
+        await engine.execute(`CREATE OR REPLACE TABLE ${engine.quoteTable(target)} AS SELECT ${colList} FROM ${engine.quoteTable(trinoStg)}`)
+      } else {
+        added.push(...(await evolveTrino(session, target, existing, cols)))
+        if (disposition === 'merge') {
+          await engine.mergeByKey(target, `SELECT ${colList} FROM ${engine.quoteTable(trinoStg)}`, pk)
+        } else {
+          await engine.execute(`INSERT INTO ${engine.quoteTable(target)} (${colList}) SELECT ${colList} FROM ${engine.quoteTable(trinoStg)}`)
+        }
+      }
+      await engine.execute(`DELETE FROM ${engine.quoteTable(cursorsTable())} WHERE node = ${lit(node)}`)
+      await engine.execute(
+        `INSERT INTO ${engine.quoteTable(cursorsTable())} VALUES (${lit(node)}, ${cursorCol ? lit(cursorCol.name) : 'NULL'}, ${to === undefined ? 'NULL' : lit(to)}, ${lit(JSON.stringify(boundary))}, ${rows}, current_timestamp(6) AT TIME ZONE 'UTC')`,
+      )
+    })
+    return {
+      node,
+      source: source.name,
+      sourceTable: plan.where,
+      status: 'loaded',
+      mode: full ? 'full' : 'incremental',
+      disposition,
+      rows,
+      durationMs: Date.now() - plan.started,
+      cursor: cursorCol ? { column: cursorCol.name, from: plan.from, to } : undefined,
+      columnsAdded: added.length > 0 ? added : undefined,
+    }
+  } finally {
+    await engine.dropTable(trinoStg).catch(() => undefined)
+    await conn.run(`DROP TABLE IF EXISTS ${stg}`)
+  }
+}
+
+async function isAfter(conn: DuckDBConnection, a: string, b: string): Promise<boolean> {
+  const r = (await conn.runAndReadAll(`SELECT coalesce(TRY_CAST(${lit(a)} AS DOUBLE) > TRY_CAST(${lit(b)} AS DOUBLE), TRY_CAST(${lit(a)} AS TIMESTAMPTZ) > TRY_CAST(${lit(b)} AS TIMESTAMPTZ), ${lit(a)} > ${lit(b)}) AS x`)).getRowObjects()[0]
+  return r?.['x'] === true
+}
+
+/** New columns are added; widening within int→bigint, real→double; anything else fails (rolled back). */
+async function evolveTrino(session: TrinoWriteSession, target: TableRef, existing: ReadonlyArray<{ name: string; type: string }>, cols: readonly PgColumn[]): Promise<string[]> {
+  const engine = session.engine
+  const have = new Map(existing.map((c) => [c.name.toLowerCase(), c.type.toUpperCase()]))
+  const added: string[] = []
+  for (const c of cols) {
+    const want = trinoType(c).toUpperCase()
+    const cur = have.get(c.name.toLowerCase())
+    if (cur === undefined) {
+      await engine.execute(`ALTER TABLE ${engine.quoteTable(target)} ADD COLUMN ${engine.quoteIdent(c.name)} ${want}`)
+      added.push(c.name)
+      continue
+    }
+    if (cur === want || cur.replace(/\s+/g, '') === want.replace(/\s+/g, '')) continue
+    const widen = (cur === 'INTEGER' && want === 'BIGINT') || (cur === 'REAL' && want === 'DOUBLE')
+    if (!widen) {
+      throw new SourceError(`column '${c.name}' changed type from ${cur} to ${want} in the source, which cannot be widened safely; the destination was left as it was (re-sync it with --full-refresh)`)
+    }
+    await engine.execute(`ALTER TABLE ${engine.quoteTable(target)} ALTER COLUMN ${engine.quoteIdent(c.name)} SET DATA TYPE ${want}`)
+  }
+  return added
+}
+
+/** Trino/Iceberg type of a replicated column (Iceberg has no TINYINT/SMALLINT/INTERVAL/JSON). */
+export function trinoType(c: PgColumn): string {
+  const d = duckdbTypeFor(c).toUpperCase()
+  if (d === 'SMALLINT' || d === 'TINYINT' || d === 'INTEGER') return 'INTEGER'
+  if (d === 'UINTEGER' || d === 'BIGINT') return 'BIGINT'
+  if (d === 'FLOAT') return 'REAL'
+  if (d === 'DOUBLE' || d === 'BOOLEAN' || d === 'DATE' || d === 'UUID' || d.startsWith('DECIMAL')) return d
+  if (d === 'TIME') return 'TIME(6)'
+  if (d === 'TIMESTAMP') return 'TIMESTAMP(6)'
+  if (d === 'TIMESTAMPTZ') return 'TIMESTAMP(6) WITH TIME ZONE'
+  if (d === 'BLOB') return 'VARBINARY'
+  return 'VARCHAR'
+}
+
+/** A DuckDB expression giving the Trino literal of column `c` (or NULL). */
+function literalExpr(c: PgColumn): string {
+  const col = q(c.name)
+  const str = (e: string): string => `'''' || replace(${e}, '''', '''''') || ''''`
+  const t = trinoType(c)
+  let e: string
+  if (t === 'INTEGER' || t === 'BIGINT' || t.startsWith('DECIMAL')) e = `CAST(${col} AS VARCHAR)`
+  else if (t === 'REAL' || t === 'DOUBLE')
+    e = `CASE WHEN isnan(${col}) THEN 'nan()' WHEN isinf(${col}) AND ${col} > 0 THEN 'infinity()' WHEN isinf(${col}) THEN '-infinity()' ELSE '${t} ''' || CAST(${col} AS VARCHAR) || '''' END`
+  else if (t === 'BOOLEAN') e = `CASE WHEN ${col} THEN 'true' ELSE 'false' END`
+  else if (t === 'DATE') e = `'DATE ''' || strftime(${col}, '%Y-%m-%d') || ''''`
+  else if (t === 'UUID') e = `'UUID ''' || CAST(${col} AS VARCHAR) || ''''`
+  else if (t === 'TIME(6)') e = `'TIME ''' || strftime(DATE '2000-01-01' + ${col}, '%H:%M:%S.%f') || ''''`
+  else if (t === 'TIMESTAMP(6)') e = `'TIMESTAMP ''' || strftime(${col}, '%Y-%m-%d %H:%M:%S.%f') || ''''`
+  else if (t === 'TIMESTAMP(6) WITH TIME ZONE') e = `'TIMESTAMP ''' || strftime(timezone('UTC', ${col}), '%Y-%m-%d %H:%M:%S.%f') || ' UTC'''`
+  else if (t === 'VARBINARY') e = `'X''' || hex(${col}) || ''''`
+  else e = str(`CAST(${col} AS VARCHAR)`)
+  return `coalesce(${e}, 'NULL')`
+}
+
+/** Stream staging rows as `(…), (…)` VALUES text in statements of about STATEMENT_CHARS characters. */
+async function exportRows(conn: DuckDBConnection, stg: string, cols: readonly PgColumn[], send: (values: string) => Promise<void>): Promise<void> {
+  const reader = await conn.stream(`SELECT '(' || concat_ws(', ', ${cols.map(literalExpr).join(', ')}) || ')' AS v FROM ${stg}`)
+  let batch: string[] = []
+  let size = 0
+  for (;;) {
+    const chunk = await reader.fetchChunk()
+    if (!chunk || chunk.rowCount === 0) break
+    for (const v of chunk.getColumnValues(0)) {
+      const text = String(v)
+      if (size + text.length > STATEMENT_CHARS && batch.length > 0) {
+        await send(batch.join(',\n'))
+        batch = []
+        size = 0
+      }
+      batch.push(text)
+      size += text.length + 2
+    }
+  }
+  if (batch.length > 0) await send(batch.join(',\n'))
+}
+
+function q(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`
+}
+
+function lit(s: string): string {
+  return `'${s.replace(/'/g, "''")}'`
+}
+

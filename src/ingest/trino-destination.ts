@@ -4,7 +4,7 @@
  * Each table is read from the source exactly as for DuckDB (one repeatable-read snapshot, binary
  * COPY) into a scratch in-memory DuckDB, where boundary de-duplication, key de-duplication and
  * the new cursor are computed. The rows then go to Trino in multi-row `INSERT … VALUES`
- * statements (≈ 900 KB each, never row by row) into a staging table on the run's Nessie work
+ * statements (≈ 900 KB of rows each as one JSON literal, never row by row) into a staging table on the run's Nessie work
  * branch, and are applied to the destination table together with the table's cursor row
  * (`tributary__ingest.cursors`). A table that fails is rolled back on the branch; at the end the
  * branch is merged into main in one commit, so readers see every synced table change at once,
@@ -106,8 +106,8 @@ async function syncToTrino(
   const cols = info.columns
   await engine.execute(`CREATE OR REPLACE TABLE ${engine.quoteTable(trinoStg)} (${cols.map((c) => `${engine.quoteIdent(c.name)} ${trinoType(c)}`).join(', ')})`)
   try {
-    await exportRows(conn, stg, cols, async (values) => {
-      await engine.execute(`INSERT INTO ${engine.quoteTable(trinoStg)} VALUES\n${values}`)
+    await exportRows(conn, stg, cols, async (select) => {
+      await engine.execute(`INSERT INTO ${engine.quoteTable(trinoStg)}\n${select}`)
     })
     const added: string[] = []
     await session.guarded([target, cursorsTable()], async () => {
@@ -188,29 +188,40 @@ export function trinoType(c: PgColumn): string {
   return 'VARCHAR'
 }
 
-/** A DuckDB expression giving the Trino literal of column `c` (or NULL). */
-function literalExpr(c: PgColumn): string {
+/** A DuckDB expression giving column `c` as the text Trino's CAST to its type reads back exactly (or NULL). */
+function textExpr(c: PgColumn): string {
   const col = q(c.name)
-  const str = (e: string): string => `'''' || replace(${e}, '''', '''''') || ''''`
   const t = trinoType(c)
-  let e: string
-  if (t === 'INTEGER' || t === 'BIGINT' || t.startsWith('DECIMAL')) e = `CAST(${col} AS VARCHAR)`
-  else if (t === 'REAL' || t === 'DOUBLE')
-    e = `CASE WHEN isnan(${col}) THEN 'nan()' WHEN isinf(${col}) AND ${col} > 0 THEN 'infinity()' WHEN isinf(${col}) THEN '-infinity()' ELSE '${t} ''' || CAST(${col} AS VARCHAR) || '''' END`
-  else if (t === 'BOOLEAN') e = `CASE WHEN ${col} THEN 'true' ELSE 'false' END`
-  else if (t === 'DATE') e = `'DATE ''' || strftime(${col}, '%Y-%m-%d') || ''''`
-  else if (t === 'UUID') e = `'UUID ''' || CAST(${col} AS VARCHAR) || ''''`
-  else if (t === 'TIME(6)') e = `'TIME ''' || strftime(DATE '2000-01-01' + ${col}, '%H:%M:%S.%f') || ''''`
-  else if (t === 'TIMESTAMP(6)') e = `'TIMESTAMP ''' || strftime(${col}, '%Y-%m-%d %H:%M:%S.%f') || ''''`
-  else if (t === 'TIMESTAMP(6) WITH TIME ZONE') e = `'TIMESTAMP ''' || strftime(timezone('UTC', ${col}), '%Y-%m-%d %H:%M:%S.%f') || ' UTC'''`
-  else if (t === 'VARBINARY') e = `'X''' || hex(${col}) || ''''`
-  else e = str(`CAST(${col} AS VARCHAR)`)
-  return `coalesce(${e}, 'NULL')`
+  if (t === 'REAL' || t === 'DOUBLE') return `CASE WHEN isnan(${col}) THEN 'NaN' WHEN isinf(${col}) AND ${col} > 0 THEN 'Infinity' WHEN isinf(${col}) THEN '-Infinity' ELSE CAST(${col} AS VARCHAR) END`
+  if (t === 'BOOLEAN') return `CASE WHEN ${col} THEN 'true' WHEN NOT ${col} THEN 'false' END`
+  if (t === 'DATE') return `strftime(${col}, '%Y-%m-%d')`
+  if (t === 'TIME(6)') return `strftime(DATE '2000-01-01' + ${col}, '%H:%M:%S.%f')`
+  if (t === 'TIMESTAMP(6)') return `strftime(${col}, '%Y-%m-%d %H:%M:%S.%f')`
+  if (t === 'TIMESTAMP(6) WITH TIME ZONE') return `strftime(timezone('UTC', ${col}), '%Y-%m-%d %H:%M:%S.%f') || ' UTC'`
+  if (t === 'VARBINARY') return `hex(${col})`
+  return `CAST(${col} AS VARCHAR)`
 }
 
-/** Stream staging rows as `(…), (…)` VALUES text in statements of about STATEMENT_CHARS characters. */
-async function exportRows(conn: DuckDBConnection, stg: string, cols: readonly PgColumn[], send: (values: string) => Promise<void>): Promise<void> {
-  const reader = await conn.stream(`SELECT '(' || concat_ws(', ', ${cols.map(literalExpr).join(', ')}) || ')' AS v FROM ${stg}`)
+/** The Trino expression reading column `i` (1-based) of a row of texts back into its type. */
+function fromText(c: PgColumn, i: number): string {
+  const t = trinoType(c)
+  const v = `__r[${i}]`
+  if (t === 'VARCHAR') return v
+  if (t === 'VARBINARY') return `from_hex(${v})`
+  return `CAST(${v} AS ${t})`
+}
+
+/**
+ * Send the staging rows to Trino: each statement carries about STATEMENT_CHARS of rows as one JSON
+ * string literal (`[["1","a"],…]`), unnested and cast in Trino — one literal to parse instead of
+ * thousands of VALUES expressions.
+ */
+async function exportRows(conn: DuckDBConnection, stg: string, cols: readonly PgColumn[], send: (select: string) => Promise<void>): Promise<void> {
+  const reader = await conn.stream(`SELECT to_json([${cols.map(textExpr).join(', ')}])::VARCHAR AS v FROM ${stg}`)
+  const flush = async (rows: string[]): Promise<void> => {
+    const json = `[${rows.join(',')}]`
+    await send(`SELECT ${cols.map((c, i) => fromText(c, i + 1)).join(', ')} FROM UNNEST(CAST(json_parse(${lit(json)}) AS ARRAY(ARRAY(VARCHAR)))) AS __t(__r)`)
+  }
   let batch: string[] = []
   let size = 0
   for (;;) {
@@ -219,15 +230,15 @@ async function exportRows(conn: DuckDBConnection, stg: string, cols: readonly Pg
     for (const v of chunk.getColumnValues(0)) {
       const text = String(v)
       if (size + text.length > STATEMENT_CHARS && batch.length > 0) {
-        await send(batch.join(',\n'))
+        await flush(batch)
         batch = []
         size = 0
       }
       batch.push(text)
-      size += text.length + 2
+      size += text.length + 1
     }
   }
-  if (batch.length > 0) await send(batch.join(',\n'))
+  if (batch.length > 0) await flush(batch)
 }
 
 function q(name: string): string {

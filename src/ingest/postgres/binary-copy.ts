@@ -70,13 +70,17 @@ const WIRE_SIZE = [1, 2, 4, 8, 4, 4, 8, -1, -1, -1, -1, -1, -1, 16, 4, 8, 8, 8, 
  * longer ones hold their heap offset in the pointer field until the sink patches in real pointers.
  */
 export class ColumnVector {
+  /** How the column is decoded and which DuckDB type it fills, e.g. `{ kind: 'decimal', duckdbType: 'DECIMAL(12,2)', width: 8 }`. */
   readonly plan: ColumnPlan
+  /** The source column's name, for error messages. */
   readonly name: string
   /** `capacity * plan.width` bytes. */
   readonly data: Uint8Array<ArrayBuffer>
+  /** A DataView over `data`. */
   readonly view: DataView
   /** `ceil(capacity / 64) * 8` bytes, DuckDB's validity layout. */
   readonly validity: Uint8Array<ArrayBuffer>
+  /** NULLs in the current batch; 0 lets the sink skip the validity mask. */
   nullCount = 0
   /** Strings: bytes of the values that are not inline, plus non-ASCII inline text (for UTF-8 checks). */
   heap: Buffer = Buffer.alloc(0)
@@ -110,6 +114,21 @@ export class ColumnVector {
     this.nullCount++
     // A string slot is read even when NULL by some DuckDB paths: keep it a valid empty string.
     if (this.plan.width === 16) this.data.fill(0, row * 16, row * 16 + 16)
+  }
+
+  private rowHeapLength = 0
+  private rowLongCount = 0
+
+  /** Remember where the current row's strings start… */
+  markRow(): void {
+    this.rowHeapLength = this.heapLength
+    this.rowLongCount = this.longCount
+  }
+
+  /** …and forget them when the row turns out to be incomplete (it is decoded again later). */
+  rollBack(): void {
+    this.heapLength = this.rowHeapLength
+    this.longCount = this.rowLongCount
   }
 
   isNull(row: number): boolean {
@@ -229,6 +248,8 @@ export class BinaryCopyDecoder {
   totalRows = 0
   private readonly vectors: ColumnVector[]
   private readonly codes: Int32Array
+  /** The columns whose heap a half-decoded row has to give back. */
+  private readonly stringColumns: ColumnVector[]
   private readonly batchRows: number
   private state: 'header' | 'rows' | 'done' = 'header'
   private buf: Buffer = Buffer.alloc(0)
@@ -246,6 +267,7 @@ export class BinaryCopyDecoder {
     this.batchRows = batchRows
     this.vectors = columns.map((c) => new ColumnVector(c, batchRows))
     this.codes = Int32Array.from(this.vectors, (v) => KIND_CODE[v.plan.kind])
+    this.stringColumns = this.vectors.filter((v) => isStringKind(v.plan.kind))
     this.batch = { rowCount: 0, columns: this.vectors }
   }
 
@@ -360,20 +382,12 @@ export class BinaryCopyDecoder {
           }
           throw new CopyFormatError(`binary COPY row ${this.totalRows + 1}: expected ${ncols} fields, got ${n}`)
         }
-        // Is the whole row here? (Rows split across chunks are rare; checking first keeps decoding simple.)
-        let p = pos + 2
-        for (let c = 0; c < ncols; c++) {
-          if (end - p < 4) return this.wait(p + 4 - pos)
-          const len = dv.getInt32(p)
-          p += 4
-          if (len > 0) {
-            if (end - p < len) return this.wait(p + len - pos)
-            p += len
-          } else if (len < -1) {
-            throw new CopyFormatError(`binary COPY row ${this.totalRows + 1}, column "${this.vectors[c]!.name}": invalid field length ${len}`)
-          }
+        const p = this.decodeRow(pos + 2, row, end)
+        if (p < 0) {
+          // The row goes on in the next chunk: forget what it appended, decode it again then.
+          for (const col of this.stringColumns) col.rollBack()
+          return this.wait(-p - pos)
         }
-        this.decodeRow(pos + 2, row)
         pos = p
         row++
         this.totalRows++
@@ -385,20 +399,28 @@ export class BinaryCopyDecoder {
     }
   }
 
-  private decodeRow(start: number, row: number): void {
+  /**
+   * Decode one row into slot `row`; returns the position after it, or, when the buffer ends inside
+   * the row, minus the position up to which bytes are needed to get further.
+   */
+  private decodeRow(start: number, row: number, end: number): number {
     const src = this.buf
     const dv = this.dv
     const vectors = this.vectors
     const codes = this.codes
+    for (const col of this.stringColumns) col.markRow()
     let p = start
     for (let c = 0; c < vectors.length; c++) {
       const col = vectors[c]!
+      if (end - p < 4) return -(p + 4)
       const len = dv.getInt32(p)
       p += 4
-      if (len === -1) {
+      if (len < 0) {
+        if (len !== -1) throw this.fieldError(col, `invalid field length ${len}`)
         col.setNull(row)
         continue
       }
+      if (end - p < len) return -(p + len)
       const code = codes[c]!
       const wire = WIRE_SIZE[code]!
       if (wire !== -1 && len !== wire) throw this.fieldError(col, `expected ${wire} bytes, got ${len}`)
@@ -460,6 +482,7 @@ export class BinaryCopyDecoder {
       }
       p += len
     }
+    return p
   }
 
   /** An error naming the row (1-based, over the whole stream) and column. */

@@ -16,6 +16,7 @@ happens when the sql_table resource is built, before the clock starts (it takes
 milliseconds). Full load: write_disposition='replace', reflection_level='full',
 dataset `dlt_bench`. The loaded row count is checked in DuckDB afterwards and
 compared with count(*) in Postgres (both outside the timing); a mismatch exits 1.
+dlt's own per-step times (extract / normalize / load) go to stderr.
 
 dlt's pipelines dir, data dir and project dir are a fresh temp directory,
 removed at the end, so nothing is written into the repository. The URL (and
@@ -136,6 +137,15 @@ def main(argv) -> int:
         "rows_per_second": round(rows / seconds) if seconds > 0 else None,
     }
     print(json.dumps(out), flush=True)
+    # Per-step breakdown from dlt's own trace, on stderr (stdout stays one JSON line).
+    trace = pipeline.last_trace
+    if trace is not None:
+        steps = " ".join(
+            f"{st.step}={(st.finished_at - st.started_at).total_seconds():.2f}s"
+            for st in trace.steps
+            if st.finished_at is not None
+        )
+        print(f"dlt_ingest: steps {steps}", file=sys.stderr)
     if rows != src:
         print(
             f"dlt_ingest: row count mismatch: DuckDB {dataset}.{loaded_table} has {rows}, "

@@ -92,6 +92,10 @@ export class ChunkSink {
     duckdb.data_chunk_set_size(raw, n)
     for (let c = 0; c < b.columns.length; c++) {
       const col = b.columns[c]!
+      // A memcpy of the wrong width would write past the vector: refuse batches of other columns.
+      if (col.plan.kind !== this.plans[c]!.kind || col.plan.width !== this.plans[c]!.width) {
+        throw new Error(`batch column ${c + 1} ("${col.name}") is ${col.plan.duckdbType}, the table's is ${this.plans[c]!.duckdbType}`)
+      }
       const vector = duckdb.data_chunk_get_vector(raw, c)
       if (isStringKind(col.plan.kind)) pointStrings(vector, col, n)
       duckdb.copy_data_to_vector(vector, 0, col.data.buffer, col.data.byteOffset, n * col.plan.width)

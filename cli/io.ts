@@ -29,6 +29,8 @@ export const EXIT = {
   CONSUMERS_UNVERIFIED: 7,
   /** `ingest` ran, but some tables could not be synced (the others were). */
   INGEST_FAILED: 8,
+  /** `ingest check` found missing prerequisites (each printed with the SQL that fixes it). */
+  CHECK_FAILED: 9,
 } as const
 
 export function printJson(io: CliIo, value: unknown): void {

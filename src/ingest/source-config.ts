@@ -58,20 +58,30 @@ export const SourceTableSchema = z.strictObject({
 
 export const SecretRefSchema = z.strictObject({ group: z.string().min(1), key: z.string().min(1) })
 
+/** Change data capture for every table of the source: a logical replication slot and a publication. */
+export const CdcSchema = z.strictObject({
+  slot: z.string().regex(/^[a-z0-9_]{1,63}$/, 'cdc.slot must be lower-case letters, digits and _ (a Postgres replication slot name)'),
+  publication: z.string().regex(IDENT, 'cdc.publication must be a plain identifier'),
+})
+
 export const SourceFileSchema = z.strictObject({
   name: z.string().regex(IDENT, 'name must be a plain identifier (it is the schema the tables land in)'),
   /** Only Postgres today. */
   type: z.literal('postgres').default('postgres'),
   connection: z.strictObject({ secret: SecretRefSchema }),
+  cdc: CdcSchema.optional(),
   tables: z.array(SourceTableSchema).min(1),
 })
 
 export type SecretRef = z.infer<typeof SecretRefSchema>
 export type SourceTable = z.infer<typeof SourceTableSchema> & { line: number }
+export type CdcSettings = z.infer<typeof CdcSchema>
 export interface SourceDefinition {
   name: string
   type: 'postgres'
   secret: SecretRef
+  /** Set: every table is replicated by change data capture (slot + publication). */
+  cdc?: CdcSettings
   tables: SourceTable[]
   /** Project-relative file. */
   file: string
@@ -120,7 +130,7 @@ export function parseSourceFile(text: string, file: string): SourceDefinition {
     }
     return { ...t, line }
   })
-  return { name: src.name, type: src.type, secret: src.connection.secret, tables, file, line: 1 }
+  return { name: src.name, type: src.type, secret: src.connection.secret, ...(src.cdc ? { cdc: src.cdc } : {}), tables, file, line: 1 }
 }
 
 /** Every `sources/*.yaml|yml` of a project, sorted by file name; a source name used twice is an error. */

@@ -5,6 +5,8 @@ import { EngineError } from '../errors.js'
 import { ingestIntoDuckDb, type IngestProgress, type TableOutcome } from '../ingest/ingest.js'
 import { SecretChain } from '../ingest/secrets.js'
 import { ingestIntoTrino } from '../ingest/trino-destination.js'
+import { applyFixes, checkCdc, type CheckItem } from '../ingest/cdc/check.js'
+import { connectSource } from '../ingest/postgres/pg-source.js'
 
 export interface IngestOptions {
   source?: string
@@ -62,4 +64,35 @@ export async function ingestOperation(ctx: Context, o: IngestOptions = {}): Prom
     }, commit)
   }
   return { runId, ok: tables.every((t) => t.status === 'loaded'), durationMs: Date.now() - started, tables }
+}
+
+export interface CheckResult {
+  source: string
+  ok: boolean
+  checks: CheckItem[]
+}
+
+/**
+ * `models ingest check --source S [--apply]`: CDC prerequisites of one source, each missing one
+ * with the SQL that fixes it; `--apply` runs those fixes, then checks again.
+ */
+export async function ingestCheckOperation(ctx: Context, o: { source?: string; apply?: boolean; secrets?: SecretChain }): Promise<CheckResult> {
+  const sources = ctx.project.sources
+  const source = o.source ? sources.find((s) => s.name === o.source) : sources.length === 1 ? sources[0] : undefined
+  if (!source) {
+    throw new EngineError('OPTION_INVALID', `${o.source ? `--source ${o.source}: no such source` : 'give --source'} (known: ${sources.map((s) => s.name).join(', ') || 'none — add sources/*.yaml'})`)
+  }
+  const secrets = o.secrets ?? new SecretChain()
+  const client = await connectSource(source.name, await secrets.resolve(source.secret), (s) => secrets.redact(s))
+  try {
+    let checks = await checkCdc(client, source)
+    if (o.apply && checks.some((c) => !c.ok && c.fix.length > 0)) {
+      await applyFixes(client, checks)
+      const applied = new Map(checks.map((c) => [c.id, c]))
+      checks = (await checkCdc(client, source)).map((c) => ({ ...c, applied: applied.get(c.id)?.applied, applyError: applied.get(c.id)?.applyError }))
+    }
+    return { source: source.name, ok: checks.every((c) => c.ok), checks: checks.map((c) => (c.applyError ? { ...c, applyError: secrets.redact(c.applyError) } : c)) }
+  } finally {
+    await client.end().catch(() => undefined)
+  }
 }

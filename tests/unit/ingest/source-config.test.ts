@@ -65,6 +65,12 @@ describe('sources/*.yaml', () => {
     expect(() => loadSources(dir)).toThrow(/source 'my_database' is also defined in sources\/a\.yaml/)
   })
 
+  it('accepts a cdc block and checks its names', () => {
+    const withCdc = GOOD.replace('tables:', 'cdc: { slot: oso_slot, publication: oso_publication }\ntables:')
+    expect(parseSourceFile(withCdc, 'sources/db.yaml').cdc).toEqual({ slot: 'oso_slot', publication: 'oso_publication' })
+    expect(failure(withCdc.replace('oso_slot', 'Bad-Slot')).format()).toMatch(/:4: cdc\.slot: cdc\.slot must be lower-case/)
+  })
+
   it('lag in milliseconds for time units, as is for numbers', () => {
     expect(lagAmount('1 hour')).toBe(3_600_000)
     expect(lagAmount('30 minutes')).toBe(1_800_000)

@@ -15,9 +15,11 @@ export function registerIngest(program: Command, env: CommandEnv): void {
     .option('--apply', 'with check: run the SQL that fixes what is missing (needs the rights)')
     .option('--table <name>', 'only this table: my_database.lookup or the table name (repeatable)', collect)
     .option('--full-refresh', 'reload the selected tables in full and reset their cursors')
+    .option('--follow', 'CDC sources: keep streaming changes until Ctrl-C (stops cleanly after the current batch)')
+    .option('--resnapshot', 'CDC sources: drop the replication slot and copy every table again (after a lost slot)')
     .option('--json', 'print the per-table summary as JSON (no progress output)')
     .action(
-      action(env.io, async (what: string | undefined, o: { source?: string; table?: string[]; fullRefresh?: boolean; json?: boolean; apply?: boolean }) => {
+      action(env.io, async (what: string | undefined, o: { source?: string; table?: string[]; fullRefresh?: boolean; json?: boolean; apply?: boolean; follow?: boolean; resnapshot?: boolean }) => {
         if (what !== undefined) {
           if (what !== 'check') throw new EngineError('OPTION_INVALID', `unknown argument '${what}': the only one is 'check'`)
           const r = await env.withContext((ctx) => ingestCheckOperation(ctx, { source: o.source, apply: o.apply }))
@@ -36,6 +38,8 @@ export function registerIngest(program: Command, env: CommandEnv): void {
               source: o.source,
               tables: o.table,
               fullRefresh: o.fullRefresh,
+              follow: o.follow,
+              resnapshot: o.resnapshot,
               signal: controller.signal,
               onProgress: o.json
                 ? undefined

@@ -11,6 +11,7 @@ import type { DuckDBConnection } from '@duckdb/node-api'
 import type pg from 'pg'
 import type { DuckDbAdapter } from '../engines/duckdb/duckdb-adapter.js'
 import { EngineError } from '../errors.js'
+import { cdcSyncDuckDb } from './cdc/cdc-sync.js'
 import { ChunkSink } from './duckdb/chunk-sink.js'
 import { copyInto } from './postgres/copy-table.js'
 import { connectSource, describeSourceTable, pgIdent, pgQuoteTable, sourceError, SourceError, type SourceTableInfo } from './postgres/pg-source.js'
@@ -27,6 +28,10 @@ export interface IngestRequest {
   source?: string
   tables?: readonly string[]
   fullRefresh?: boolean
+  /** CDC sources: keep streaming until `signal` aborts (otherwise drain what is available). */
+  follow?: boolean
+  /** CDC sources: drop the slot and copy every table again. */
+  resnapshot?: boolean
   secrets: SecretChain
   onProgress?: (p: IngestProgress) => void
   onTableDone?: (o: TableOutcome) => void
@@ -47,7 +52,7 @@ export interface TableOutcome {
   source: string
   sourceTable: string
   status: 'loaded' | 'failed'
-  mode?: 'full' | 'incremental'
+  mode?: 'full' | 'incremental' | 'cdc-snapshot' | 'cdc'
   disposition?: 'replace' | 'append' | 'merge'
   /** Rows read from the source. */
   rows: number
@@ -80,7 +85,27 @@ export async function ingestIntoDuckDb(dest: DuckDbAdapter, req: IngestRequest):
   await dest.execute(
     `CREATE TABLE IF NOT EXISTS ${q(INGEST_SCHEMA)}.cursors (node VARCHAR PRIMARY KEY, cursor_column VARCHAR, last_value VARCHAR, boundary_keys VARCHAR, rows_total BIGINT, synced_at TIMESTAMP)`,
   )
-  return ingestWith(req, (client, source, t, done, total) => syncTable(client, dest, source, t, req, done, total))
+  // CDC sources are synced as a whole (one slot for all their tables); the others table by table.
+  const work = selectTables(req)
+  const cdcSources = [...new Set(work.filter((w) => w.source.cdc).map((w) => w.source))]
+  const outcomes: TableOutcome[] = []
+  for (const source of cdcSources) {
+    try {
+      const r = await cdcSyncDuckDb(dest, source, { secrets: req.secrets, follow: req.follow, resnapshot: req.resnapshot, signal: req.signal, onProgress: req.onProgress })
+      for (const o of r) req.onTableDone?.(o)
+      outcomes.push(...r)
+    } catch (e) {
+      for (const t of source.tables) {
+        const o = failed(source, t, e, Date.now(), req.secrets)
+        req.onTableDone?.(o)
+        outcomes.push(o)
+      }
+    }
+  }
+  const rest = work.filter((w) => !w.source.cdc)
+  if (rest.length === 0) return outcomes
+  const restReq = { ...req, sources: req.sources.filter((s) => !s.cdc) }
+  return [...outcomes, ...(await ingestWith(restReq, (client, source, t, done, total) => syncTable(client, dest, source, t, req, done, total)))]
 }
 
 /** Sync one table into a destination; throws on failure (the loop turns it into a failed outcome). */
@@ -237,6 +262,8 @@ export async function readIntoStaging(
   req: Pick<IngestRequest, 'onProgress' | 'secrets'>,
   done: number,
   total: number,
+  /** An exported snapshot to read in (CDC's initial copy), set right after BEGIN. */
+  snapshot?: string,
 ): Promise<number> {
   const { info, cursorCol, where, node } = plan
   const inc = t.incremental
@@ -246,6 +273,7 @@ export async function readIntoStaging(
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
     try {
+      if (snapshot) await client.query(`SET TRANSACTION SNAPSHOT ${client.escapeLiteral(snapshot)}`)
       if (inc && cursorCol && inc.on_null === 'fail') {
         const nulls = await client.query(`SELECT EXISTS (SELECT 1 FROM ${pgQuoteTable(t.schema, t.table)} WHERE ${pgIdent(cursorCol.name)} IS NULL) AS has_null`)
         if (nulls.rows[0]?.has_null) {

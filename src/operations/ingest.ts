@@ -12,6 +12,8 @@ export interface IngestOptions {
   source?: string
   tables?: readonly string[]
   fullRefresh?: boolean
+  follow?: boolean
+  resnapshot?: boolean
   onProgress?: (p: IngestProgress) => void
   onTableDone?: (o: TableOutcome) => void
   signal?: AbortSignal
@@ -48,6 +50,8 @@ export async function ingestOperation(ctx: Context, o: IngestOptions = {}): Prom
     source: o.source,
     tables: o.tables,
     fullRefresh: o.fullRefresh,
+    follow: o.follow,
+    resnapshot: o.resnapshot,
     secrets: o.secrets ?? new SecretChain(),
     onProgress: o.onProgress,
     onTableDone: o.onTableDone,

@@ -30,7 +30,9 @@ mkdirSync(join(dir, 'sources'))
 writeFileSync(join(dir, 'config.yaml'), 'gateways:\n  local:\n    connection:\n      type: duckdb\n')
 writeFileSync(join(dir, 'sources', 'src.yaml'), `name: src\nconnection:\n  secret: { group: bench, key: db }\ncdc: { slot: ${id}, publication: ${id} }\ntables:\n  - table: t\n    schema: ${id}\n`)
 const env = { ...process.env, TRIBUTARY__BENCH__DB: url }
-const cli = (...args) => execFileSync(process.execPath, [join(repo, 'dist/cli/main.js'), '-p', dir, ...args], { env, encoding: 'utf8' })
+const profile = process.env.TRIBUTARY_BENCH_PROFILE
+const cli = (...args) =>
+  execFileSync(process.execPath, [...(profile && args[0] === 'ingest' && args[1] === '--json' ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []), join(repo, 'dist/cli/main.js'), '-p', dir, ...args], { env, encoding: 'utf8' })
 try {
   cli('ingest') // snapshot
   let next = 1_000_000

@@ -123,7 +123,9 @@ export class ReplicationClient {
   private acked = 0n
   private received = 0n
   private handlers: ReplicationHandlers | undefined
+  /** Frames waiting for the handlers; `queueHead` is the next one (Array.shift is O(n): quadratic under load). */
   private queue: Buffer[] = []
+  private queueHead = 0
   private queuedBytes = 0
   private paused = false
   private draining = false
@@ -340,7 +342,7 @@ export class ReplicationClient {
   private async drain(): Promise<void> {
     this.draining = true
     try {
-      for (let frame = this.queue.shift(); frame && this.state === 'streaming'; frame = this.queue.shift()) {
+      for (let frame = this.nextFrame(); frame && this.state === 'streaming'; frame = this.nextFrame()) {
         this.queuedBytes -= frame.length
         if (this.paused && this.queuedBytes <= this.maxBufferedBytes / 2) this.resume()
         await this.dispatch(frame)
@@ -350,6 +352,21 @@ export class ReplicationClient {
     } finally {
       this.draining = false
     }
+  }
+
+  private nextFrame(): Buffer | undefined {
+    if (this.queueHead >= this.queue.length) {
+      this.queue = []
+      this.queueHead = 0
+      return undefined
+    }
+    const frame = this.queue[this.queueHead]!
+    this.queue[this.queueHead++] = undefined as unknown as Buffer
+    if (this.queueHead > 4096 && this.queueHead * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.queueHead)
+      this.queueHead = 0
+    }
+    return frame
   }
 
   private async dispatch(frame: Buffer): Promise<void> {
@@ -396,6 +413,7 @@ export class ReplicationClient {
   private clearQueue(): void {
     clearInterval(this.timer)
     this.queue = []
+    this.queueHead = 0
     this.queuedBytes = 0
     if (this.paused) this.resume()
   }

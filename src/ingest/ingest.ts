@@ -18,6 +18,7 @@ import { connectSource, describeSourceTable, pgIdent, pgQuoteTable, sourceError,
 import { duckdbTypeFor, selectExpression, type PgColumn } from './postgres/pg-types.js'
 import type { SecretChain } from './secrets.js'
 import { lagAmount, sourceNodeName, type SourceDefinition, type SourceTable } from './source-config.js'
+import { quoteIdent, quoteString } from '../sql/quote.js'
 
 /** Where cursors live: in the warehouse itself, written in the same transaction as the data. */
 export const INGEST_SCHEMA = 'tributary__ingest'
@@ -81,9 +82,9 @@ export function selectTables(req: Pick<IngestRequest, 'sources' | 'source' | 'ta
 /** Sync the selected tables into DuckDB; resolves with one outcome per table (never throws for a table's failure). */
 export async function ingestIntoDuckDb(dest: DuckDbAdapter, req: IngestRequest): Promise<TableOutcome[]> {
   selectTables(req)
-  await dest.execute(`CREATE SCHEMA IF NOT EXISTS ${q(INGEST_SCHEMA)}`)
+  await dest.execute(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(INGEST_SCHEMA)}`)
   await dest.execute(
-    `CREATE TABLE IF NOT EXISTS ${q(INGEST_SCHEMA)}.cursors (node VARCHAR PRIMARY KEY, cursor_column VARCHAR, last_value VARCHAR, boundary_keys VARCHAR, rows_total BIGINT, synced_at TIMESTAMP)`,
+    `CREATE TABLE IF NOT EXISTS ${quoteIdent(INGEST_SCHEMA)}.cursors (node VARCHAR PRIMARY KEY, cursor_column VARCHAR, last_value VARCHAR, boundary_keys VARCHAR, rows_total BIGINT, synced_at TIMESTAMP)`,
   )
   // CDC sources are synced as a whole (one slot for all their tables); the others table by table.
   const work = selectTables(req)
@@ -268,8 +269,8 @@ export async function readIntoStaging(
   const { info, cursorCol, where, node } = plan
   const inc = t.incremental
   const rowsPerSecond = (rows: number): number => Math.round(rows / Math.max(0.001, (Date.now() - plan.started) / 1000))
-  await run(conn, `CREATE SCHEMA IF NOT EXISTS ${q(schema)}`)
-  await run(conn, `CREATE OR REPLACE TABLE ${q(schema)}.${q(staging)} (${info.columns.map((c) => `${q(c.name)} ${duckdbTypeFor(c)}`).join(', ')})`)
+  await run(conn, `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`)
+  await run(conn, `CREATE OR REPLACE TABLE ${quoteIdent(schema)}.${quoteIdent(staging)} (${info.columns.map((c) => `${quoteIdent(c.name)} ${duckdbTypeFor(c)}`).join(', ')})`)
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
     try {
@@ -298,7 +299,7 @@ export async function readIntoStaging(
       throw e
     }
   } catch (e) {
-    await run(conn, `DROP TABLE IF EXISTS ${q(schema)}.${q(staging)}`).catch(() => undefined)
+    await run(conn, `DROP TABLE IF EXISTS ${quoteIdent(schema)}.${quoteIdent(staging)}`).catch(() => undefined)
     if (e instanceof EngineError) throw e
     throw sourceError(source.name, where, e, (s) => req.secrets.redact(s))
   }
@@ -321,11 +322,11 @@ async function syncTable(
   return dest.withConnection(`ingest ${node}`, async (conn) => {
     const rows = await readIntoStaging(client, conn, source.name, staging, source, t, plan, req, done, total)
     // --- apply, with the cursor, in one DuckDB transaction ------------------------------
-    const target = `${q(source.name)}.${q(destTable)}`
-    const stg = `${q(source.name)}.${q(staging)}`
+    const target = `${quoteIdent(source.name)}.${quoteIdent(destTable)}`
+    const stg = `${quoteIdent(source.name)}.${quoteIdent(staging)}`
     const existing = await destColumns(conn, source.name, destTable)
     const added: string[] = []
-    const cursorExpr = cursorCol ? q(cursorCol.name) : undefined
+    const cursorExpr = cursorCol ? quoteIdent(cursorCol.name) : undefined
     await run(conn, 'BEGIN TRANSACTION')
     try {
       // A full read rebuilds the table (deleted source rows go too); otherwise apply the increment.
@@ -336,7 +337,7 @@ async function syncTable(
         } else if (disposition === 'append' && state.boundaryKeys.length > 0 && cursorExpr) {
           await run(conn, `CREATE TABLE ${target} AS SELECT * FROM ${stg} WHERE NOT (${boundaryFilter(pk, cursorExpr, state)})`)
         } else {
-          await run(conn, `ALTER TABLE ${stg} RENAME TO ${q(destTable)}`)
+          await run(conn, `ALTER TABLE ${stg} RENAME TO ${quoteIdent(destTable)}`)
         }
       } else {
         added.push(...(await evolve(conn, target, existing, info.columns)))
@@ -344,7 +345,7 @@ async function syncTable(
           const skip = state.boundaryKeys.length > 0 && cursorExpr ? ` WHERE NOT (${boundaryFilter(pk, cursorExpr, state)})` : ''
           await run(conn, `INSERT INTO ${target} BY NAME SELECT * FROM ${stg}${skip}`)
         } else {
-          const keys = pk.map(q)
+          const keys = pk.map(quoteIdent)
           await run(conn, `DELETE FROM ${target} WHERE (${keys.join(', ')}) IN (SELECT ${keys.join(', ')} FROM ${stg})`)
           await run(conn, `INSERT INTO ${target} BY NAME ${dedupByKey(stg, pk, cursorExpr)}`)
         }
@@ -359,14 +360,14 @@ async function syncTable(
         if (maxNow != null && state.lastValue !== undefined && !full && (await greater(conn, cursorCol!, state.lastValue, maxNow))) to = state.lastValue
         if (to !== undefined && pk.length > 0 && disposition === 'append') {
           const b = await conn.runAndReadAll(
-            `SELECT to_json([${pk.map(q).join(', ')}])::VARCHAR AS k FROM ${src} WHERE CAST(${cursorExpr} AS VARCHAR) = ${lit(to)} LIMIT 10000`,
+            `SELECT to_json([${pk.map(quoteIdent).join(', ')}])::VARCHAR AS k FROM ${src} WHERE CAST(${cursorExpr} AS VARCHAR) = ${quoteString(to)} LIMIT 10000`,
           )
           boundary = b.getRowObjects().map((x) => String(x['k']))
           if (to === state.lastValue) boundary = [...new Set([...state.boundaryKeys, ...boundary])]
         }
       }
       await conn.run(
-        `INSERT OR REPLACE INTO ${q(INGEST_SCHEMA)}.cursors VALUES ($1, $2, $3, $4, $5, now()::TIMESTAMP)`,
+        `INSERT OR REPLACE INTO ${quoteIdent(INGEST_SCHEMA)}.cursors VALUES ($1, $2, $3, $4, $5, now()::TIMESTAMP)`,
         [node, cursorCol?.name ?? null, to ?? null, JSON.stringify(boundary), rows] as never,
       )
       await run(conn, `DROP TABLE IF EXISTS ${stg}`)
@@ -394,25 +395,25 @@ async function syncTable(
 /** One row per key: the one with the highest cursor (any, without a cursor). */
 function dedupByKey(stg: string, pk: readonly string[], cursor: string | undefined): string {
   const order = cursor ? `${cursor} DESC NULLS LAST` : '1'
-  return `SELECT * EXCLUDE (__tributary_rn) FROM (SELECT *, row_number() OVER (PARTITION BY ${pk.map(q).join(', ')} ORDER BY ${order}) AS __tributary_rn FROM ${stg}) WHERE __tributary_rn = 1`
+  return `SELECT * EXCLUDE (__tributary_rn) FROM (SELECT *, row_number() OVER (PARTITION BY ${pk.map(quoteIdent).join(', ')} ORDER BY ${order}) AS __tributary_rn FROM ${stg}) WHERE __tributary_rn = 1`
 }
 
 /** Rows at the previous boundary whose key was already loaded (append de-duplication). */
 function boundaryFilter(pk: readonly string[], cursor: string, state: CursorState): string {
   if (pk.length === 0 || state.lastValue === undefined) return 'false'
-  const keys = `to_json([${pk.map(q).join(', ')}])::VARCHAR`
-  return `CAST(${cursor} AS VARCHAR) = ${lit(state.lastValue)} AND ${keys} IN (SELECT unnest(CAST(${lit(JSON.stringify(state.boundaryKeys))} AS VARCHAR[])))`
+  const keys = `to_json([${pk.map(quoteIdent).join(', ')}])::VARCHAR`
+  return `CAST(${cursor} AS VARCHAR) = ${quoteString(state.lastValue)} AND ${keys} IN (SELECT unnest(CAST(${quoteString(JSON.stringify(state.boundaryKeys))} AS VARCHAR[])))`
 }
 
 async function greater(conn: DuckDBConnection, _c: PgColumn, a: string, b: string): Promise<boolean> {
   // Compare in the warehouse's own type order: numbers as numbers, times as times, text as text.
-  const r = await conn.runAndReadAll(`SELECT TRY_CAST(${lit(a)} AS DOUBLE) > TRY_CAST(${lit(b)} AS DOUBLE) AS n, TRY_CAST(${lit(a)} AS TIMESTAMPTZ) > TRY_CAST(${lit(b)} AS TIMESTAMPTZ) AS t, ${lit(a)} > ${lit(b)} AS s`)
+  const r = await conn.runAndReadAll(`SELECT TRY_CAST(${quoteString(a)} AS DOUBLE) > TRY_CAST(${quoteString(b)} AS DOUBLE) AS n, TRY_CAST(${quoteString(a)} AS TIMESTAMPTZ) > TRY_CAST(${quoteString(b)} AS TIMESTAMPTZ) AS t, ${quoteString(a)} > ${quoteString(b)} AS s`)
   const row = r.getRowObjects()[0]!
   return Boolean(row['n'] ?? row['t'] ?? row['s'])
 }
 
 async function readCursor(dest: DuckDbAdapter, node: string): Promise<CursorState> {
-  const rows = await dest.query(`SELECT last_value, boundary_keys FROM ${q(INGEST_SCHEMA)}.cursors WHERE node = ${lit(node)}`)
+  const rows = await dest.query(`SELECT last_value, boundary_keys FROM ${quoteIdent(INGEST_SCHEMA)}.cursors WHERE node = ${quoteString(node)}`)
   const r = rows[0]
   if (!r) return { boundaryKeys: [] }
   return { lastValue: r['last_value'] == null ? undefined : String(r['last_value']), boundaryKeys: r['boundary_keys'] ? (JSON.parse(String(r['boundary_keys'])) as string[]) : [] }
@@ -420,7 +421,7 @@ async function readCursor(dest: DuckDbAdapter, node: string): Promise<CursorStat
 
 async function destColumns(conn: DuckDBConnection, schema: string, table: string): Promise<Map<string, string> | undefined> {
   const r = await conn.runAndReadAll(
-    `SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = ${lit(schema)} AND table_name = ${lit(table)} ORDER BY ordinal_position`,
+    `SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = ${quoteString(schema)} AND table_name = ${quoteString(table)} ORDER BY ordinal_position`,
   )
   const rows = r.getRowObjects()
   if (rows.length === 0) return undefined
@@ -448,14 +449,14 @@ async function evolve(conn: DuckDBConnection, target: string, existing: Map<stri
     const want = duckdbTypeFor(c).toUpperCase()
     const have = existing.get(c.name)
     if (have === undefined) {
-      await run(conn, `ALTER TABLE ${target} ADD COLUMN ${q(c.name)} ${want}`)
+      await run(conn, `ALTER TABLE ${target} ADD COLUMN ${quoteIdent(c.name)} ${want}`)
       added.push(c.name)
       continue
     }
     if (have === want || normalizeType(have) === normalizeType(want)) continue
     const chain = WIDEN.find((ch) => ch.includes(normalizeType(have)) && ch.includes(normalizeType(want)))
     if (chain && chain.indexOf(normalizeType(want)) > chain.indexOf(normalizeType(have))) {
-      await run(conn, `ALTER TABLE ${target} ALTER COLUMN ${q(c.name)} TYPE ${want}`)
+      await run(conn, `ALTER TABLE ${target} ALTER COLUMN ${quoteIdent(c.name)} TYPE ${want}`)
       continue
     }
     throw new SourceError(`column '${c.name}' changed type from ${have} to ${want} in the source, which cannot be widened safely; the destination was left as it was (re-sync it with --full-refresh)`)
@@ -478,10 +479,4 @@ async function run(conn: DuckDBConnection, sql: string): Promise<void> {
   await conn.run(sql)
 }
 
-function q(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`
-}
 
-function lit(s: string): string {
-  return `'${s.replace(/'/g, "''")}'`
-}

@@ -19,6 +19,7 @@ import { ingestWith, planRead, readIntoStaging, selectTables, type CursorState, 
 import { duckdbTypeFor, type PgColumn } from './postgres/pg-types.js'
 import { SourceError } from './postgres/pg-source.js'
 import { sourceNodeName, type SourceDefinition, type SourceTable } from './source-config.js'
+import { quoteIdent, quoteString } from '../sql/quote.js'
 
 /** Characters of VALUES per INSERT statement (Trino's default query.max-length is 1,000,000). */
 const STATEMENT_CHARS = 900_000
@@ -64,7 +65,7 @@ async function syncToTrino(
 ): Promise<TableOutcome> {
   const engine = session.engine
   const node = sourceNodeName(source, t)
-  const cur = await engine.query(`SELECT last_value, boundary_keys FROM ${engine.quoteTable(cursorsTable())} WHERE node = ${lit(node)}`)
+  const cur = await engine.query(`SELECT last_value, boundary_keys FROM ${engine.quoteTable(cursorsTable())} WHERE node = ${quoteString(node)}`)
   const state: CursorState = cur[0]
     ? { lastValue: cur[0]['last_value'] == null ? undefined : String(cur[0]['last_value']), boundaryKeys: JSON.parse(String(cur[0]['boundary_keys'] ?? '[]')) as string[] }
     : { boundaryKeys: [] }
@@ -72,19 +73,19 @@ async function syncToTrino(
   const { destTable, info, pk, disposition, cursorCol, full } = plan
   const scratchTable = `s_${destTable}`
   const rows = await readIntoStaging(client, conn, 'stg', scratchTable, source, t, plan, req, done, total)
-  const stg = `stg.${q(scratchTable)}`
-  const cursor = cursorCol ? q(cursorCol.name) : undefined
+  const stg = `stg.${quoteIdent(scratchTable)}`
+  const cursor = cursorCol ? quoteIdent(cursorCol.name) : undefined
 
   // --- shape the rows to apply, in DuckDB --------------------------------------------------
   if (!full && disposition === 'append' && cursor && pk.length > 0 && state.lastValue !== undefined && state.boundaryKeys.length > 0) {
     await conn.run(
-      `DELETE FROM ${stg} WHERE CAST(${cursor} AS VARCHAR) = ${lit(state.lastValue)} AND to_json([${pk.map(q).join(', ')}])::VARCHAR IN (SELECT unnest(CAST(${lit(JSON.stringify(state.boundaryKeys))} AS VARCHAR[])))`,
+      `DELETE FROM ${stg} WHERE CAST(${cursor} AS VARCHAR) = ${quoteString(state.lastValue)} AND to_json([${pk.map(quoteIdent).join(', ')}])::VARCHAR IN (SELECT unnest(CAST(${quoteString(JSON.stringify(state.boundaryKeys))} AS VARCHAR[])))`,
     )
   }
   if (disposition === 'merge') {
     const order = cursor ? `${cursor} DESC NULLS LAST` : '1'
     await conn.run(
-      `CREATE OR REPLACE TABLE ${stg} AS SELECT * EXCLUDE (__rn) FROM (SELECT *, row_number() OVER (PARTITION BY ${pk.map(q).join(', ')} ORDER BY ${order}) AS __rn FROM ${stg}) WHERE __rn = 1`,
+      `CREATE OR REPLACE TABLE ${stg} AS SELECT * EXCLUDE (__rn) FROM (SELECT *, row_number() OVER (PARTITION BY ${pk.map(quoteIdent).join(', ')} ORDER BY ${order}) AS __rn FROM ${stg}) WHERE __rn = 1`,
     )
   }
   let to: string | undefined = state.lastValue
@@ -93,7 +94,7 @@ async function syncToTrino(
     const m = (await conn.runAndReadAll(`SELECT CAST(max(${cursor}) AS VARCHAR) AS m FROM ${stg}`)).getRowObjects()[0]?.['m'] as string | null
     if (m != null) to = full || state.lastValue === undefined || (await isAfter(conn, m, state.lastValue)) ? m : state.lastValue
     if (to !== undefined && pk.length > 0 && disposition === 'append') {
-      const b = await conn.runAndReadAll(`SELECT to_json([${pk.map(q).join(', ')}])::VARCHAR AS k FROM ${stg} WHERE CAST(${cursor} AS VARCHAR) = ${lit(to)} LIMIT 10000`)
+      const b = await conn.runAndReadAll(`SELECT to_json([${pk.map(quoteIdent).join(', ')}])::VARCHAR AS k FROM ${stg} WHERE CAST(${cursor} AS VARCHAR) = ${quoteString(to)} LIMIT 10000`)
       boundary = b.getRowObjects().map((x) => String(x['k']))
       if (to === state.lastValue) boundary = [...new Set([...state.boundaryKeys, ...boundary])]
     }
@@ -123,9 +124,9 @@ async function syncToTrino(
           await engine.execute(`INSERT INTO ${engine.quoteTable(target)} (${colList}) SELECT ${colList} FROM ${engine.quoteTable(trinoStg)}`)
         }
       }
-      await engine.execute(`DELETE FROM ${engine.quoteTable(cursorsTable())} WHERE node = ${lit(node)}`)
+      await engine.execute(`DELETE FROM ${engine.quoteTable(cursorsTable())} WHERE node = ${quoteString(node)}`)
       await engine.execute(
-        `INSERT INTO ${engine.quoteTable(cursorsTable())} VALUES (${lit(node)}, ${cursorCol ? lit(cursorCol.name) : 'NULL'}, ${to === undefined ? 'NULL' : lit(to)}, ${lit(JSON.stringify(boundary))}, ${rows}, current_timestamp(6) AT TIME ZONE 'UTC')`,
+        `INSERT INTO ${engine.quoteTable(cursorsTable())} VALUES (${quoteString(node)}, ${cursorCol ? quoteString(cursorCol.name) : 'NULL'}, ${to === undefined ? 'NULL' : quoteString(to)}, ${quoteString(JSON.stringify(boundary))}, ${rows}, current_timestamp(6) AT TIME ZONE 'UTC')`,
       )
     })
     return {
@@ -147,7 +148,7 @@ async function syncToTrino(
 }
 
 async function isAfter(conn: DuckDBConnection, a: string, b: string): Promise<boolean> {
-  const r = (await conn.runAndReadAll(`SELECT coalesce(TRY_CAST(${lit(a)} AS DOUBLE) > TRY_CAST(${lit(b)} AS DOUBLE), TRY_CAST(${lit(a)} AS TIMESTAMPTZ) > TRY_CAST(${lit(b)} AS TIMESTAMPTZ), ${lit(a)} > ${lit(b)}) AS x`)).getRowObjects()[0]
+  const r = (await conn.runAndReadAll(`SELECT coalesce(TRY_CAST(${quoteString(a)} AS DOUBLE) > TRY_CAST(${quoteString(b)} AS DOUBLE), TRY_CAST(${quoteString(a)} AS TIMESTAMPTZ) > TRY_CAST(${quoteString(b)} AS TIMESTAMPTZ), ${quoteString(a)} > ${quoteString(b)}) AS x`)).getRowObjects()[0]
   return r?.['x'] === true
 }
 
@@ -190,7 +191,7 @@ export function trinoType(c: PgColumn): string {
 
 /** A DuckDB expression giving column `c` as the text Trino's CAST to its type reads back exactly (or NULL). */
 function textExpr(c: PgColumn): string {
-  const col = q(c.name)
+  const col = quoteIdent(c.name)
   const t = trinoType(c)
   if (t === 'REAL' || t === 'DOUBLE') return `CASE WHEN isnan(${col}) THEN 'NaN' WHEN isinf(${col}) AND ${col} > 0 THEN 'Infinity' WHEN isinf(${col}) THEN '-Infinity' ELSE CAST(${col} AS VARCHAR) END`
   if (t === 'BOOLEAN') return `CASE WHEN ${col} THEN 'true' WHEN NOT ${col} THEN 'false' END`
@@ -220,7 +221,7 @@ async function exportRows(conn: DuckDBConnection, stg: string, cols: readonly Pg
   const reader = await conn.stream(`SELECT to_json([${cols.map(textExpr).join(', ')}])::VARCHAR AS v FROM ${stg}`)
   const flush = async (rows: string[]): Promise<void> => {
     const json = `[${rows.join(',')}]`
-    await send(`SELECT ${cols.map((c, i) => fromText(c, i + 1)).join(', ')} FROM UNNEST(CAST(json_parse(${lit(json)}) AS ARRAY(ARRAY(VARCHAR)))) AS __t(__r)`)
+    await send(`SELECT ${cols.map((c, i) => fromText(c, i + 1)).join(', ')} FROM UNNEST(CAST(json_parse(${quoteString(json)}) AS ARRAY(ARRAY(VARCHAR)))) AS __t(__r)`)
   }
   let batch: string[] = []
   let size = 0
@@ -241,11 +242,5 @@ async function exportRows(conn: DuckDBConnection, stg: string, cols: readonly Pg
   if (batch.length > 0) await flush(batch)
 }
 
-function q(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`
-}
 
-function lit(s: string): string {
-  return `'${s.replace(/'/g, "''")}'`
-}
 

@@ -3,6 +3,7 @@
  * date/timestamp text to a comparable instant.
  */
 import type { Cell } from './types.js'
+import { quoteString } from '../sql/quote.js'
 
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/
 const TEMPORAL_RE = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i
@@ -88,9 +89,7 @@ export function inferColumnType(cells: readonly Cell[], fromCsv: boolean): strin
 }
 
 /** A SQL string literal: `it's` -> `'it''s'`. */
-export function quoteString(s: string): string {
-  return `'${s.replaceAll("'", "''")}'`
-}
+export { quoteString }
 
 /** True for a LIST, ARRAY, STRUCT, MAP or UNION DuckDB type. */
 export function isNestedType(type: string): boolean {

@@ -5,6 +5,7 @@
 import { EngineError } from '../../errors.js'
 import type { ColumnDef } from '../../project/model.js'
 import type { TableRef, TimeWindow } from '../engine-adapter.js'
+import { quoteIdent } from '../../sql/quote.js'
 
 /** Alias of the model query when the adapter wraps it in a subquery. */
 const SOURCE_ALIAS = '__tributary_source'
@@ -12,9 +13,7 @@ const SOURCE_ALIAS = '__tributary_source'
 const TARGET_ALIAS = '__tributary_target'
 
 /** Quote an identifier: `a"b` -> `"a""b"`. Case is preserved (DuckDB matches case-insensitively). */
-export function quoteIdent(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`
-}
+export { quoteIdent }
 
 /** `"catalog"."schema"."name"`, or `"schema"."name"` when no catalog is set. */
 export function quoteTable(t: TableRef): string {

@@ -12,6 +12,7 @@ import type { ColumnDef } from '../../project/model.js'
 import { inferColumnType } from '../../testing/values.js'
 import type { EngineAdapter, ExecOptions, Row, TableLayout, TableRef, TimeWindow, WriteOptions } from '../engine-adapter.js'
 import type { TrinoConnection, TrinoResult } from './trino-connection.js'
+import { quoteIdent, quoteString } from '../../sql/quote.js'
 
 /** Undo for one table: restores what a write changed on the work branch. */
 export interface WriteGuard {
@@ -46,7 +47,7 @@ export class TrinoAdapter implements EngineAdapter {
   }
 
   quoteIdent(name: string): string {
-    return `"${name.replace(/"/g, '""')}"`
+    return quoteIdent(name)
   }
 
   quoteTable(t: TableRef): string {
@@ -56,7 +57,7 @@ export class TrinoAdapter implements EngineAdapter {
   async describeTable(t: TableRef): Promise<ColumnDef[] | undefined> {
     const cat = this.quoteIdent(t.catalog ?? this.catalog)
     const rows = await this.query(
-      `SELECT column_name, data_type FROM ${cat}.information_schema.columns WHERE table_schema = ${lit(t.schema.toLowerCase())} AND table_name = ${lit(t.name.toLowerCase())} ORDER BY ordinal_position`,
+      `SELECT column_name, data_type FROM ${cat}.information_schema.columns WHERE table_schema = ${quoteString(t.schema.toLowerCase())} AND table_name = ${quoteString(t.name.toLowerCase())} ORDER BY ordinal_position`,
     )
     if (rows.length === 0) return undefined
     return rows.map((r) => ({ name: String(r['column_name']), type: String(r['data_type']).toUpperCase() }))
@@ -82,7 +83,7 @@ export class TrinoAdapter implements EngineAdapter {
       await this.execute(`CREATE SCHEMA IF NOT EXISTS ${name}`)
     } catch (e) {
       // Another writer created it at the same moment (Nessie reports the losing PUT): fine if it exists now.
-      const rows = await this.query(`SELECT 1 FROM ${this.quoteIdent(this.catalog)}.information_schema.schemata WHERE schema_name = ${lit(schema.toLowerCase())}`)
+      const rows = await this.query(`SELECT 1 FROM ${this.quoteIdent(this.catalog)}.information_schema.schemata WHERE schema_name = ${quoteString(schema.toLowerCase())}`)
       if (rows.length === 0) throw e
     }
   }
@@ -146,7 +147,7 @@ export class TrinoAdapter implements EngineAdapter {
     })
     const colList = csv.header.map((h) => this.quoteIdent(h)).join(', ')
     const valuesOf = (rows: string[][]): string =>
-      rows.map((r) => `(${r.map((v, i) => (v === '' ? `CAST(NULL AS ${types[i]})` : `CAST(${lit(v)} AS ${types[i]})`)).join(', ')})`).join(',\n')
+      rows.map((r) => `(${r.map((v, i) => (v === '' ? `CAST(NULL AS ${types[i]})` : `CAST(${quoteString(v)} AS ${types[i]})`)).join(', ')})`).join(',\n')
     const typed = csv.header.map((h, i) => `CAST(NULL AS ${types[i]}) AS ${this.quoteIdent(h)}`).join(', ')
     const statements = [`CREATE OR REPLACE TABLE ${this.quoteTable(t)}${withClause(opts?.layout)} AS SELECT ${typed} WITH NO DATA`]
     for (let i = 0; i < csv.rows.length; i += SEED_ROWS_PER_STATEMENT) {
@@ -199,15 +200,11 @@ export function toRows(r: TrinoResult): Row[] {
 /** `WITH (partitioning = ARRAY['day(ts)'], sorted_by = ARRAY['id'])`, or nothing. */
 function withClause(layout: TableLayout | undefined): string {
   const props: string[] = []
-  if (layout?.partitionedBy?.length) props.push(`partitioning = ARRAY[${layout.partitionedBy.map((p) => lit(p)).join(', ')}]`)
-  if (layout?.sortedBy?.length) props.push(`sorted_by = ARRAY[${layout.sortedBy.map((p) => lit(p)).join(', ')}]`)
+  if (layout?.partitionedBy?.length) props.push(`partitioning = ARRAY[${layout.partitionedBy.map((p) => quoteString(p)).join(', ')}]`)
+  if (layout?.sortedBy?.length) props.push(`sorted_by = ARRAY[${layout.sortedBy.map((p) => quoteString(p)).join(', ')}]`)
   return props.length > 0 ? `\nWITH (${props.join(', ')})` : ''
 }
 
-/** A SQL string literal. */
-export function lit(s: string): string {
-  return `'${s.replace(/'/g, "''")}'`
-}
 
 /** Inferred (DuckDB-named) CSV types in Trino/Iceberg terms. */
 function trinoType(duck: string): string {

@@ -5,6 +5,7 @@
  */
 import { BasicAuth, Trino, type QueryResult } from 'trino-client'
 import { EngineError, QueryError } from '../../errors.js'
+import { quoteIdent } from '../../sql/quote.js'
 
 export interface TrinoConnectionOptions {
   /** `http://127.0.0.1:8080` */
@@ -173,6 +174,3 @@ function isQuery(sql: string): boolean {
   return /^\s*(\(\s*)*(select|with|values|table)\b/i.test(sql)
 }
 
-function quote(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`
-}

@@ -19,9 +19,10 @@ import type { Reference } from '../../catalog/version-store.js'
 import type { NessieSettings, TrinoConnection as TrinoConnectionConfig } from '../../config/schema.js'
 import { ConfigError, EngineError, PlanError } from '../../errors.js'
 import type { EnvironmentLayer, TableRef, WriteSession } from '../engine-adapter.js'
-import { TrinoAdapter, lit, type WriteGuard } from './trino-adapter.js'
+import { TrinoAdapter, type WriteGuard } from './trino-adapter.js'
 import { TrinoConnection } from './trino-connection.js'
 import { commitOnBranch, missingNamespaces, setKeyOps, tableKey } from './nessie-pointers.js'
+import { quoteIdent, quoteString } from '../../sql/quote.js'
 
 const PROD = 'prod'
 const WORK_PREFIX = 'tributary-work-'
@@ -104,18 +105,18 @@ export class TrinoGateway {
     delete props['connector.name']
     props['iceberg.nessie-catalog.ref'] = ref
     const withList = Object.entries(props)
-      .map(([k, v]) => `"${k.replace(/"/g, '""')}" = ${lit(v)}`)
+      .map(([k, v]) => `${quoteIdent(k)} = ${quoteString(v)}`)
       .join(', ')
     if (!/^[a-z][a-z0-9_]*$/.test(connector)) throw new ConfigError('CONFIG_INVALID', `nessie.catalog_properties: connector.name '${connector}' is not a connector name`)
-    await this.conn.run(`CREATE CATALOG ${quote(name)} USING ${connector} WITH (${withList})`, { redact: true })
+    await this.conn.run(`CREATE CATALOG ${quoteIdent(name)} USING ${connector} WITH (${withList})`, { redact: true })
   }
 
   async dropCatalog(name: string): Promise<void> {
-    await this.conn.run(`DROP CATALOG IF EXISTS ${quote(name)}`)
+    await this.conn.run(`DROP CATALOG IF EXISTS ${quoteIdent(name)}`)
   }
 
   async catalogExists(name: string): Promise<boolean> {
-    const r = await this.conn.run(`SELECT 1 FROM system.metadata.catalogs WHERE catalog_name = ${lit(name)}`)
+    const r = await this.conn.run(`SELECT 1 FROM system.metadata.catalogs WHERE catalog_name = ${quoteString(name)}`)
     return r.rows.length > 0
   }
 
@@ -226,7 +227,7 @@ export class TrinoGateway {
   }
 
   private async latestMetadata(catalog: string, key: readonly string[]): Promise<string | undefined> {
-    const t = `${quote(catalog)}.${quote(key[0]!)}.${quote(`${key[1]}$metadata_log_entries`)}`
+    const t = `${quoteIdent(catalog)}.${quoteIdent(key[0]!)}.${quoteIdent(`${key[1]}$metadata_log_entries`)}`
     try {
       const r = await this.conn.run(`SELECT file FROM ${t} ORDER BY timestamp DESC LIMIT 1`)
       const f = r.rows[0]?.[0]
@@ -375,9 +376,6 @@ function modelKey(model: string): string[] {
   return parts.slice(-2)
 }
 
-function quote(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`
-}
 
 function short(s: string | undefined): string {
   if (!s) return '(nothing)'

@@ -5,6 +5,7 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api'
 import type { TableBatch } from './change-batch.js'
+import { quoteIdent } from '../../sql/quote.js'
 
 export interface DestTable {
   /** `"schema"."table"` already quoted. */
@@ -24,15 +25,15 @@ export async function applyTableBatch(conn: DuckDBConnection, dest: DestTable, b
   if (b.truncate) await conn.run(`DELETE FROM ${dest.quoted}`)
   if (b.deletes.length > 0) {
     const tmp = await scratch(conn, dest.key, b.deletes)
-    const keyMatch = dest.key.map((k) => q(k)).join(', ')
-    await conn.run(`DELETE FROM ${dest.quoted} WHERE (${keyMatch}) IN (SELECT ${dest.key.map((k) => cast(q(k), k)).join(', ')} FROM ${tmp})`)
+    const keyMatch = dest.key.map((k) => quoteIdent(k)).join(', ')
+    await conn.run(`DELETE FROM ${dest.quoted} WHERE (${keyMatch}) IN (SELECT ${dest.key.map((k) => cast(quoteIdent(k), k)).join(', ')} FROM ${tmp})`)
     await conn.run(`DROP TABLE ${tmp}`)
   }
   if (b.upserts.length > 0) {
     const cols = dest.columns.map((c) => c.name)
     for (const row of b.upserts) for (const k of Object.keys(row)) if (!typeOf.has(k)) throw new Error(`column ${k} is not in ${dest.quoted} (a new source column must be added first)`)
     const tmp = await scratch(conn, cols, b.upserts.map((r) => cols.map((c) => r[c] ?? null)))
-    await conn.run(`INSERT INTO ${dest.quoted} (${cols.map(q).join(', ')}) SELECT ${cols.map((c) => cast(q(c), c)).join(', ')} FROM ${tmp}`)
+    await conn.run(`INSERT INTO ${dest.quoted} (${cols.map(quoteIdent).join(', ')}) SELECT ${cols.map((c) => cast(quoteIdent(c), c)).join(', ')} FROM ${tmp}`)
     await conn.run(`DROP TABLE ${tmp}`)
   }
   // Partial updates, grouped by the set of columns they carry.
@@ -47,7 +48,7 @@ export async function applyTableBatch(conn: DuckDBConnection, dest: DestTable, b
     const cols = [...dest.key, ...set]
     const tmp = await scratch(conn, cols, rows.map((r) => [...r.key, ...set.map((c) => r.values[c] ?? null)]))
     await conn.run(
-      `UPDATE ${dest.quoted} SET ${set.map((c) => `${q(c)} = ${cast(`__u.${q(c)}`, c)}`).join(', ')} FROM ${tmp} AS __u WHERE ${dest.key.map((k) => `${dest.quoted}.${q(k)} = ${cast(`__u.${q(k)}`, k)}`).join(' AND ')}`,
+      `UPDATE ${dest.quoted} SET ${set.map((c) => `${quoteIdent(c)} = ${cast(`__u.${quoteIdent(c)}`, c)}`).join(', ')} FROM ${tmp} AS __u WHERE ${dest.key.map((k) => `${dest.quoted}.${quoteIdent(k)} = ${cast(`__u.${quoteIdent(k)}`, k)}`).join(' AND ')}`,
     )
     await conn.run(`DROP TABLE ${tmp}`)
   }
@@ -56,7 +57,7 @@ export async function applyTableBatch(conn: DuckDBConnection, dest: DestTable, b
 /** A temporary table of VARCHAR columns filled through the appender. */
 async function scratch(conn: DuckDBConnection, cols: readonly string[], rows: ReadonlyArray<ReadonlyArray<string | null>>): Promise<string> {
   const name = `__tributary_cdc_${process.pid}_${++scratchSeq}`
-  await conn.run(`CREATE TEMP TABLE ${name} (${cols.map((c) => `${q(c)} VARCHAR`).join(', ')})`)
+  await conn.run(`CREATE TEMP TABLE ${name} (${cols.map((c) => `${quoteIdent(c)} VARCHAR`).join(', ')})`)
   const app = await conn.createAppender(name, 'main', 'temp')
   for (const r of rows) {
     for (const v of r) {
@@ -78,6 +79,3 @@ function castText(expr: string, type: string): string {
   return `CAST(${expr} AS ${type})`
 }
 
-function q(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`
-}

@@ -25,6 +25,7 @@ import { applyTableBatch, type DestTable } from './apply-duckdb.js'
 import { collapseChanges, UNCHANGED, type CellText, type RowChange } from './change-batch.js'
 import { lsnToString, parseLsn, UNCHANGED_TOAST, type Lsn, type PgoutputMessage, type RelationMessage, type TupleValue } from './pgoutput.js'
 import { ReplicationClient, ReplicationError } from './replication-stream.js'
+import { quoteIdent, quoteString } from '../../sql/quote.js'
 
 export interface CdcOptions {
   secrets: SecretChain
@@ -50,9 +51,9 @@ export async function cdcSyncDuckDb(dest: DuckDbAdapter, source: SourceDefinitio
   const cdc = source.cdc!
   const started = Date.now()
   const url = await o.secrets.resolve(source.secret)
-  await dest.execute(`CREATE SCHEMA IF NOT EXISTS ${q(INGEST_SCHEMA)}`)
-  await dest.execute(`CREATE TABLE IF NOT EXISTS ${q(INGEST_SCHEMA)}.cdc_state (source VARCHAR PRIMARY KEY, slot VARCHAR, lsn VARCHAR, updated_at TIMESTAMP)`)
-  const stateRows = await dest.query(`SELECT slot, lsn FROM ${q(INGEST_SCHEMA)}.cdc_state WHERE source = ${lit(source.name)}`)
+  await dest.execute(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(INGEST_SCHEMA)}`)
+  await dest.execute(`CREATE TABLE IF NOT EXISTS ${quoteIdent(INGEST_SCHEMA)}.cdc_state (source VARCHAR PRIMARY KEY, slot VARCHAR, lsn VARCHAR, updated_at TIMESTAMP)`)
+  const stateRows = await dest.query(`SELECT slot, lsn FROM ${quoteIdent(INGEST_SCHEMA)}.cdc_state WHERE source = ${quoteString(source.name)}`)
   let position: Lsn | undefined = stateRows[0] && stateRows[0]['slot'] === cdc.slot ? parseLsn(String(stateRows[0]['lsn'])) : undefined
 
   const repl = new ReplicationClient({ connection: url })
@@ -120,8 +121,8 @@ async function initialCopy(dest: DuckDbAdapter, client: pg.Client, repl: Replica
       await conn.run('BEGIN TRANSACTION')
       try {
         for (const s of staged) {
-          await conn.run(`DROP TABLE IF EXISTS ${q(source.name)}.${q(s.table)}`)
-          await conn.run(`ALTER TABLE ${q(source.name)}.${q(s.staging)} RENAME TO ${q(s.table)}`)
+          await conn.run(`DROP TABLE IF EXISTS ${quoteIdent(source.name)}.${quoteIdent(s.table)}`)
+          await conn.run(`ALTER TABLE ${quoteIdent(source.name)}.${quoteIdent(s.staging)} RENAME TO ${quoteIdent(s.table)}`)
         }
         await saveLsn(conn, source, snap.consistentPoint)
         await conn.run('COMMIT')
@@ -130,7 +131,7 @@ async function initialCopy(dest: DuckDbAdapter, client: pg.Client, repl: Replica
         throw e
       }
     } catch (e) {
-      for (const s of staged) await conn.run(`DROP TABLE IF EXISTS ${q(source.name)}.${q(s.staging)}`).catch(() => undefined)
+      for (const s of staged) await conn.run(`DROP TABLE IF EXISTS ${quoteIdent(source.name)}.${quoteIdent(s.staging)}`).catch(() => undefined)
       throw e
     }
     for (const s of staged) {
@@ -141,7 +142,7 @@ async function initialCopy(dest: DuckDbAdapter, client: pg.Client, repl: Replica
 }
 
 async function saveLsn(conn: DuckDBConnection, source: SourceDefinition, lsn: Lsn): Promise<void> {
-  await conn.run(`INSERT OR REPLACE INTO ${q(INGEST_SCHEMA)}.cdc_state VALUES (${lit(source.name)}, ${lit(source.cdc!.slot)}, ${lit(lsnToString(lsn))}, now()::TIMESTAMP)`)
+  await conn.run(`INSERT OR REPLACE INTO ${quoteIdent(INGEST_SCHEMA)}.cdc_state VALUES (${quoteString(source.name)}, ${quoteString(source.cdc!.slot)}, ${quoteString(lsnToString(lsn))}, now()::TIMESTAMP)`)
 }
 
 /** Destination tables by `schema.table` of the source, with their columns and keys. */
@@ -153,7 +154,7 @@ async function tableMaps(dest: DuckDbAdapter, client: pg.Client, source: SourceD
     const name = node.split('.')[1]!
     const cols = await dest.describeTable({ schema: source.name, name })
     if (!cols) throw new EngineError('INGEST_FAILED', `${node} does not exist in the warehouse: run with --resnapshot`)
-    out.set(`${t.schema}.${t.table}`, { t, node, applied: 0, dest: { quoted: `${q(source.name)}.${q(name)}`, columns: cols.map((c) => ({ name: c.name, type: c.type })), key: pk } })
+    out.set(`${t.schema}.${t.table}`, { t, node, applied: 0, dest: { quoted: `${quoteIdent(source.name)}.${quoteIdent(name)}`, columns: cols.map((c) => ({ name: c.name, type: c.type })), key: pk } })
   }
   return out
 }
@@ -336,16 +337,10 @@ async function evolve(dest: DuckDbAdapter, map: TableMap, rel: RelationMessage):
   const cols = [...map.dest.columns]
   for (const c of added) {
     const type = duckdbTypeFor({ name: c.name, typeOid: c.typeOid, typmod: c.typeMod, pgType: 'unknown', nullable: true })
-    await dest.execute(`ALTER TABLE ${map.dest.quoted} ADD COLUMN IF NOT EXISTS ${q(c.name)} ${type}`)
+    await dest.execute(`ALTER TABLE ${map.dest.quoted} ADD COLUMN IF NOT EXISTS ${quoteIdent(c.name)} ${type}`)
     cols.push({ name: c.name, type })
   }
   map.dest = { ...map.dest, columns: cols }
 }
 
-function q(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`
-}
 
-function lit(s: string): string {
-  return `'${s.replace(/'/g, "''")}'`
-}

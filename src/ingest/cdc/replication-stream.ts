@@ -18,6 +18,7 @@
 import pg from 'pg'
 import { EngineError } from '../../errors.js'
 import { decodePgoutput, decodeReplicationFrame, encodeStandbyStatus, lsnToString, parseLsn, type Lsn, type PgoutputMessage, type ReplicationFrame } from './pgoutput.js'
+import { quoteIdent } from '../../sql/quote.js'
 
 export { lsnToString, parseLsn, type Lsn } from './pgoutput.js'
 
@@ -511,7 +512,7 @@ function publicationList(publication: string | readonly string[]): string {
       throw new ReplicationError('INVALID_ARGUMENT', `invalid publication name '${String(n)}': 1-63 bytes, no NUL`)
     }
   }
-  return names.map((n) => `"${n.replaceAll('"', '""')}"`).join(',')
+  return names.map(quoteIdent).join(',')
 }
 
 /** A replication-grammar string literal: single quotes, doubled inside (no backslash escapes). */

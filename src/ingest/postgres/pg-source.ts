@@ -6,6 +6,7 @@
 import pg from 'pg'
 import { EngineError } from '../../errors.js'
 import type { PgColumn } from './pg-types.js'
+import { quoteIdent } from '../../sql/quote.js'
 
 export interface SourceTableInfo {
   schema: string
@@ -91,5 +92,5 @@ export function pgQuoteTable(schema: string, table: string): string {
 }
 
 export function pgIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`
+  return quoteIdent(name)
 }

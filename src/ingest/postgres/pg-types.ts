@@ -5,6 +5,7 @@
  * else (arrays, enums, domains, ranges, geometric types, timetz, money, …) travels as Postgres'
  * own text form in a VARCHAR: the COPY select casts that column `::text` (see {@link selectExpression}).
  */
+import { quoteIdent } from '../../sql/quote.js'
 
 /** One column of a Postgres table or query, as described by the catalog. */
 export interface PgColumn {
@@ -160,6 +161,6 @@ export function isNativelyDecoded(c: PgColumn): boolean {
 
 /** `"col"` for natively decoded columns, `"col"::text` for everything else (arrays, enums, …). */
 export function selectExpression(c: PgColumn): string {
-  const quoted = `"${c.name.replace(/"/g, '""')}"`
+  const quoted = quoteIdent(c.name)
   return isNativelyDecoded(c) ? quoted : `${quoted}::text`
 }

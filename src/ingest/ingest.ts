@@ -10,6 +10,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api'
 import type pg from 'pg'
 import type { DuckDbAdapter } from '../engines/duckdb/duckdb-adapter.js'
+import type { Row } from '../engines/engine-adapter.js'
 import { EngineError } from '../errors.js'
 import { cdcSyncDuckDb } from './cdc/cdc-sync.js'
 import { ChunkSink } from './duckdb/chunk-sink.js'
@@ -81,13 +82,13 @@ export function selectTables(req: Pick<IngestRequest, 'sources' | 'source' | 'ta
 
 /** Sync the selected tables into DuckDB; resolves with one outcome per table (never throws for a table's failure). */
 export async function ingestIntoDuckDb(dest: DuckDbAdapter, req: IngestRequest): Promise<TableOutcome[]> {
-  selectTables(req)
+  // Validate the selection before writing anything.
+  const work = selectTables(req)
   await dest.execute(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(INGEST_SCHEMA)}`)
   await dest.execute(
     `CREATE TABLE IF NOT EXISTS ${quoteIdent(INGEST_SCHEMA)}.cursors (node VARCHAR PRIMARY KEY, cursor_column VARCHAR, last_value VARCHAR, boundary_keys VARCHAR, rows_total BIGINT, synced_at TIMESTAMP)`,
   )
   // CDC sources are synced as a whole (one slot for all their tables); the others table by table.
-  const work = selectTables(req)
   const cdcSources = [...new Set(work.filter((w) => w.source.cdc).map((w) => w.source))]
   const outcomes: TableOutcome[] = []
   for (const source of cdcSources) {
@@ -354,17 +355,7 @@ async function syncTable(
       let boundary: string[] = []
       if (cursorExpr) {
         const src = full || !existing ? ((await tableExists(conn, source.name, staging)) ? stg : target) : stg
-        const r = await conn.runAndReadAll(`SELECT CAST(max(${cursorExpr}) AS VARCHAR) AS m FROM ${src}`)
-        const maxNow = r.getRowObjects()[0]?.['m'] as string | null | undefined
-        to = maxNow ?? state.lastValue
-        if (maxNow != null && state.lastValue !== undefined && !full && (await greater(conn, cursorCol!, state.lastValue, maxNow))) to = state.lastValue
-        if (to !== undefined && pk.length > 0 && disposition === 'append') {
-          const b = await conn.runAndReadAll(
-            `SELECT to_json([${pk.map(quoteIdent).join(', ')}])::VARCHAR AS k FROM ${src} WHERE CAST(${cursorExpr} AS VARCHAR) = ${quoteString(to)} LIMIT 10000`,
-          )
-          boundary = b.getRowObjects().map((x) => String(x['k']))
-          if (to === state.lastValue) boundary = [...new Set([...state.boundaryKeys, ...boundary])]
-        }
+        ;({ to, boundary } = await nextCursor(conn, src, cursorExpr, pk, disposition, state, full))
       }
       await conn.run(
         `INSERT OR REPLACE INTO ${quoteIdent(INGEST_SCHEMA)}.cursors VALUES ($1, $2, $3, $4, $5, now()::TIMESTAMP)`,
@@ -393,28 +384,64 @@ async function syncTable(
 }
 
 /** One row per key: the one with the highest cursor (any, without a cursor). */
-function dedupByKey(stg: string, pk: readonly string[], cursor: string | undefined): string {
+export function dedupByKey(stg: string, pk: readonly string[], cursor: string | undefined): string {
   const order = cursor ? `${cursor} DESC NULLS LAST` : '1'
   return `SELECT * EXCLUDE (__tributary_rn) FROM (SELECT *, row_number() OVER (PARTITION BY ${pk.map(quoteIdent).join(', ')} ORDER BY ${order}) AS __tributary_rn FROM ${stg}) WHERE __tributary_rn = 1`
 }
 
 /** Rows at the previous boundary whose key was already loaded (append de-duplication). */
-function boundaryFilter(pk: readonly string[], cursor: string, state: CursorState): string {
+export function boundaryFilter(pk: readonly string[], cursor: string, state: CursorState): string {
   if (pk.length === 0 || state.lastValue === undefined) return 'false'
   const keys = `to_json([${pk.map(quoteIdent).join(', ')}])::VARCHAR`
   return `CAST(${cursor} AS VARCHAR) = ${quoteString(state.lastValue)} AND ${keys} IN (SELECT unnest(CAST(${quoteString(JSON.stringify(state.boundaryKeys))} AS VARCHAR[])))`
 }
 
-async function greater(conn: DuckDBConnection, _c: PgColumn, a: string, b: string): Promise<boolean> {
-  // Compare in the warehouse's own type order: numbers as numbers, times as times, text as text.
-  const r = await conn.runAndReadAll(`SELECT TRY_CAST(${quoteString(a)} AS DOUBLE) > TRY_CAST(${quoteString(b)} AS DOUBLE) AS n, TRY_CAST(${quoteString(a)} AS TIMESTAMPTZ) > TRY_CAST(${quoteString(b)} AS TIMESTAMPTZ) AS t, ${quoteString(a)} > ${quoteString(b)} AS s`)
-  const row = r.getRowObjects()[0]!
-  return Boolean(row['n'] ?? row['t'] ?? row['s'])
+/**
+ * The cursor after a load, from the DuckDB table `rows` holding what was read: its highest value
+ * (an incremental read never moves it back), and for `append` the keys of the rows at that value,
+ * so the next (inclusive) read can skip them.
+ */
+export async function nextCursor(
+  conn: DuckDBConnection,
+  rows: string,
+  cursor: string,
+  pk: readonly string[],
+  disposition: ReadPlan['disposition'],
+  state: CursorState,
+  full: boolean,
+): Promise<{ to?: string; boundary: string[] }> {
+  const maxNow = (await conn.runAndReadAll(`SELECT CAST(max(${cursor}) AS VARCHAR) AS m FROM ${rows}`)).getRowObjects()[0]?.['m'] as string | null | undefined
+  let to = maxNow ?? state.lastValue
+  if (maxNow != null && state.lastValue !== undefined && !full && !(await cursorAfter(conn, maxNow, state.lastValue))) to = state.lastValue
+  let boundary: string[] = []
+  if (to !== undefined && pk.length > 0 && disposition === 'append') {
+    const b = await conn.runAndReadAll(
+      `SELECT to_json([${pk.map(quoteIdent).join(', ')}])::VARCHAR AS k FROM ${rows} WHERE CAST(${cursor} AS VARCHAR) = ${quoteString(to)} LIMIT 10000`,
+    )
+    boundary = b.getRowObjects().map((x) => String(x['k']))
+    if (to === state.lastValue) boundary = [...new Set([...state.boundaryKeys, ...boundary])]
+  }
+  return { to, boundary }
+}
+
+/** `a > b` for cursor values kept as text: as numbers, else as times, else as text. */
+async function cursorAfter(conn: DuckDBConnection, a: string, b: string): Promise<boolean> {
+  const [x, y] = [quoteString(a), quoteString(b)]
+  const r = (await conn.runAndReadAll(`SELECT coalesce(TRY_CAST(${x} AS DOUBLE) > TRY_CAST(${y} AS DOUBLE), TRY_CAST(${x} AS TIMESTAMPTZ) > TRY_CAST(${y} AS TIMESTAMPTZ), ${x} > ${y}) AS x`)).getRowObjects()[0]
+  return r?.['x'] === true
 }
 
 async function readCursor(dest: DuckDbAdapter, node: string): Promise<CursorState> {
-  const rows = await dest.query(`SELECT last_value, boundary_keys FROM ${quoteIdent(INGEST_SCHEMA)}.cursors WHERE node = ${quoteString(node)}`)
-  const r = rows[0]
+  return cursorStateOf((await dest.query(cursorQuery(quoteIdent(INGEST_SCHEMA) + '.cursors', node)))[0])
+}
+
+/** The SELECT of a node's row in a cursors table (DuckDB's or Trino's). */
+export function cursorQuery(table: string, node: string): string {
+  return `SELECT last_value, boundary_keys FROM ${table} WHERE node = ${quoteString(node)}`
+}
+
+/** A cursors-table row (or none) as a CursorState. */
+export function cursorStateOf(r: Row | undefined): CursorState {
   if (!r) return { boundaryKeys: [] }
   return { lastValue: r['last_value'] == null ? undefined : String(r['last_value']), boundaryKeys: r['boundary_keys'] ? (JSON.parse(String(r['boundary_keys'])) as string[]) : [] }
 }

@@ -21,6 +21,7 @@ import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 
 import { z } from 'zod'
 import { describeIssue, lineOf } from '../config/load-config.js'
 import { ProjectError } from '../errors.js'
+import { externalDefinition } from '../project/external-models.js'
 import type { ModelDefinition } from '../project/model.js'
 
 export const SOURCES_DIR = 'sources'
@@ -153,27 +154,15 @@ export function loadSources(projectDir: string): SourceDefinition[] {
 /** Source tables as DAG nodes: external tables (never built by a model) tagged `source`. */
 export function sourceModels(sources: readonly SourceDefinition[]): ModelDefinition[] {
   return sources.flatMap((s) =>
-    s.tables.map(
-      (t): ModelDefinition => ({
+    s.tables.map((t) =>
+      externalDefinition({
         name: sourceNodeName(s, t),
-        kind: { name: 'EXTERNAL' },
         file: s.file,
         line: t.line,
         dialect: 'duckdb',
-        cron: '@daily',
         tags: ['source', `source=${s.name}`],
         grain: t.primary_key ?? [],
-        partitionedBy: [],
-        columns: [],
-        columnDescriptions: {},
-        audits: [],
-        dependsOn: [],
-        enabled: true,
         extra: { source: s.name, sourceTable: `${t.schema}.${t.table}` },
-        preStatements: [],
-        query: '',
-        queryLine: t.line,
-        defs: [],
         description: `replicated from ${s.type} ${t.schema}.${t.table} (source '${s.name}')`,
       }),
     ),

@@ -15,7 +15,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api'
 import type pg from 'pg'
 import type { TableRef } from '../engines/engine-adapter.js'
 import type { TrinoGateway, TrinoWriteSession } from '../engines/trino/trino-gateway.js'
-import { ingestWith, planRead, readIntoStaging, selectTables, type CursorState, type IngestRequest, type TableOutcome, INGEST_SCHEMA } from './ingest.js'
+import { boundaryFilter, cursorQuery, cursorStateOf, dedupByKey, ingestWith, INGEST_SCHEMA, nextCursor, planRead, readIntoStaging, selectTables, type IngestRequest, type TableOutcome } from './ingest.js'
 import { duckdbTypeFor, type PgColumn } from './postgres/pg-types.js'
 import { SourceError } from './postgres/pg-source.js'
 import { sourceNodeName, type SourceDefinition, type SourceTable } from './source-config.js'
@@ -65,10 +65,7 @@ async function syncToTrino(
 ): Promise<TableOutcome> {
   const engine = session.engine
   const node = sourceNodeName(source, t)
-  const cur = await engine.query(`SELECT last_value, boundary_keys FROM ${engine.quoteTable(cursorsTable())} WHERE node = ${quoteString(node)}`)
-  const state: CursorState = cur[0]
-    ? { lastValue: cur[0]['last_value'] == null ? undefined : String(cur[0]['last_value']), boundaryKeys: JSON.parse(String(cur[0]['boundary_keys'] ?? '[]')) as string[] }
-    : { boundaryKeys: [] }
+  const state = cursorStateOf((await engine.query(cursorQuery(engine.quoteTable(cursorsTable()), node)))[0])
   const plan = await planRead(client, source, t, state, req)
   const { destTable, info, pk, disposition, cursorCol, full } = plan
   const scratchTable = `s_${destTable}`
@@ -77,28 +74,11 @@ async function syncToTrino(
   const cursor = cursorCol ? quoteIdent(cursorCol.name) : undefined
 
   // --- shape the rows to apply, in DuckDB --------------------------------------------------
-  if (!full && disposition === 'append' && cursor && pk.length > 0 && state.lastValue !== undefined && state.boundaryKeys.length > 0) {
-    await conn.run(
-      `DELETE FROM ${stg} WHERE CAST(${cursor} AS VARCHAR) = ${quoteString(state.lastValue)} AND to_json([${pk.map(quoteIdent).join(', ')}])::VARCHAR IN (SELECT unnest(CAST(${quoteString(JSON.stringify(state.boundaryKeys))} AS VARCHAR[])))`,
-    )
+  if (!full && disposition === 'append' && cursor && state.boundaryKeys.length > 0) {
+    await conn.run(`DELETE FROM ${stg} WHERE ${boundaryFilter(pk, cursor, state)}`)
   }
-  if (disposition === 'merge') {
-    const order = cursor ? `${cursor} DESC NULLS LAST` : '1'
-    await conn.run(
-      `CREATE OR REPLACE TABLE ${stg} AS SELECT * EXCLUDE (__rn) FROM (SELECT *, row_number() OVER (PARTITION BY ${pk.map(quoteIdent).join(', ')} ORDER BY ${order}) AS __rn FROM ${stg}) WHERE __rn = 1`,
-    )
-  }
-  let to: string | undefined = state.lastValue
-  let boundary: string[] = []
-  if (cursor) {
-    const m = (await conn.runAndReadAll(`SELECT CAST(max(${cursor}) AS VARCHAR) AS m FROM ${stg}`)).getRowObjects()[0]?.['m'] as string | null
-    if (m != null) to = full || state.lastValue === undefined || (await isAfter(conn, m, state.lastValue)) ? m : state.lastValue
-    if (to !== undefined && pk.length > 0 && disposition === 'append') {
-      const b = await conn.runAndReadAll(`SELECT to_json([${pk.map(quoteIdent).join(', ')}])::VARCHAR AS k FROM ${stg} WHERE CAST(${cursor} AS VARCHAR) = ${quoteString(to)} LIMIT 10000`)
-      boundary = b.getRowObjects().map((x) => String(x['k']))
-      if (to === state.lastValue) boundary = [...new Set([...state.boundaryKeys, ...boundary])]
-    }
-  }
+  if (disposition === 'merge') await conn.run(`CREATE OR REPLACE TABLE ${stg} AS ${dedupByKey(stg, pk, cursor)}`)
+  const { to, boundary } = cursor ? await nextCursor(conn, stg, cursor, pk, disposition, state, full) : { to: state.lastValue, boundary: [] }
 
   // --- to Trino: staging on the work branch, then apply with the cursor -------------------
   const target: TableRef = { schema: source.name, name: destTable }
@@ -145,11 +125,6 @@ async function syncToTrino(
     await engine.dropTable(trinoStg).catch(() => undefined)
     await conn.run(`DROP TABLE IF EXISTS ${stg}`)
   }
-}
-
-async function isAfter(conn: DuckDBConnection, a: string, b: string): Promise<boolean> {
-  const r = (await conn.runAndReadAll(`SELECT coalesce(TRY_CAST(${quoteString(a)} AS DOUBLE) > TRY_CAST(${quoteString(b)} AS DOUBLE), TRY_CAST(${quoteString(a)} AS TIMESTAMPTZ) > TRY_CAST(${quoteString(b)} AS TIMESTAMPTZ), ${quoteString(a)} > ${quoteString(b)}) AS x`)).getRowObjects()[0]
-  return r?.['x'] === true
 }
 
 /** New columns are added; widening within int→bigint, real→double; anything else fails (rolled back). */

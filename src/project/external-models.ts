@@ -122,28 +122,51 @@ function normalizeTableName(raw: string, file: string, line: number): string {
 }
 
 function toDefinition(entry: ExternalModelEntry, name: string, file: string, line: number, dialect: Dialect): ModelDefinition {
-  const model: ModelDefinition = {
+  return externalDefinition({
     name,
-    kind: { name: 'EXTERNAL' },
     file,
     line,
     dialect: entry.dialect ?? dialect,
+    columns: Object.entries(entry.columns ?? {}).map(([col, type]) => ({ name: col.toLowerCase(), type })),
+    extra: entry.gateway === undefined ? {} : { gateway: entry.gateway },
+    description: entry.description,
+  })
+}
+
+/** The definition of a table the project reads but never builds (external models, replicated sources). */
+export function externalDefinition(o: {
+  name: string
+  file: string
+  line: number
+  dialect: Dialect
+  columns?: ModelDefinition['columns']
+  tags?: string[]
+  grain?: string[]
+  extra?: Record<string, string>
+  description?: string
+}): ModelDefinition {
+  const model: ModelDefinition = {
+    name: o.name,
+    kind: { name: 'EXTERNAL' },
+    file: o.file,
+    line: o.line,
+    dialect: o.dialect,
     // External tables are never scheduled; a cron is required by the type only.
     cron: '@daily',
-    tags: [],
-    grain: [],
+    tags: o.tags ?? [],
+    grain: o.grain ?? [],
     partitionedBy: [],
-    columns: Object.entries(entry.columns ?? {}).map(([col, type]) => ({ name: col.toLowerCase(), type })),
+    columns: o.columns ?? [],
     columnDescriptions: {},
     audits: [],
     dependsOn: [],
     enabled: true,
-    extra: entry.gateway === undefined ? {} : { gateway: entry.gateway },
+    extra: o.extra ?? {},
     preStatements: [],
     query: '',
-    queryLine: line,
+    queryLine: o.line,
     defs: [],
   }
-  if (entry.description !== undefined) model.description = entry.description
+  if (o.description !== undefined) model.description = o.description
   return model
 }

@@ -24,25 +24,11 @@ PG_LIB=/usr/lib/postgresql
 OS_OWNER=postgres                                 # the system user that runs the server when we are root
 
 # ---------------------------------------------------------------------------------------------- helpers
-say() { printf '[pg] %s\n' "$*" >&2; }
-die() { printf '[pg] ERROR: %s\n' "$*" >&2; exit 1; }
-now() { date +%s; }
+LOG_PREFIX='[pg]'
+TOOLS_HINT='util-linux coreutils procps'
+# shellcheck source=lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 is_root() { [[ "$(id -u)" == 0 ]]; }
-
-need_tools() {
-  local t missing=()
-  for t in "$@"; do command -v "$t" >/dev/null 2>&1 || missing+=("$t"); done
-  ((${#missing[@]} == 0)) || die "missing tools: ${missing[*]} (Debian: apt-get install -y util-linux coreutils procps)"
-}
-
-show_log_tail() {
-  local f="$1" n="${2:-30}"
-  if [[ -s "$f" ]]; then
-    printf '[pg] ---- last %s lines of %s ----\n' "$n" "$f" >&2
-    tail -n "$n" "$f" >&2 || true
-    printf '[pg] ---- end of %s ----\n' "$f" >&2
-  fi
-}
 
 port_in_use() { (exec 3<>"/dev/tcp/$BIND_HOST/$1") 2>/dev/null; }
 
@@ -193,7 +179,7 @@ init_cluster() {
   say "initdb: new PostgreSQL $PG_VER cluster in $DATA_DIR (UTF8, ${locale[*]#--}, superuser $PG_ADMIN; log: $LOG_DIR/initdb.log)"
   if ! as_owner "$BIN/initdb" -D "$DATA_DIR" -U "$PG_ADMIN" --pwfile="$PASSWORD_FILE" -E UTF8 "${locale[@]}" \
       --auth-local=trust --auth-host=scram-sha-256 >"$LOG_DIR/initdb.log" 2>&1; then
-    show_log_tail "$LOG_DIR/initdb.log"
+    show_log_tail "$LOG_DIR/initdb.log" 30
     die "initdb failed; see $LOG_DIR/initdb.log"
   fi
 }
@@ -243,7 +229,7 @@ start_server() {
   write_config
   say "starting PostgreSQL $PG_VER on $BIND_HOST:$PG_PORT (data: $DATA_DIR; log: $PG_LOG)"
   if ! as_owner "$BIN/pg_ctl" start -D "$DATA_DIR" -l "$PG_LOG" -w -t "$START_TIMEOUT" -s </dev/null >&2; then
-    show_log_tail "$PG_LOG"
+    show_log_tail "$PG_LOG" 30
     die "PostgreSQL did not start; see $PG_LOG"
   fi
   STARTED_HERE=1
@@ -252,9 +238,9 @@ start_server() {
 wait_ready() {
   local start; start="$(now)"
   until tcp_ready; do
-    if ! server_pid >/dev/null; then show_log_tail "$PG_LOG"; die "PostgreSQL exited during start-up; see $PG_LOG"; fi
+    if ! server_pid >/dev/null; then show_log_tail "$PG_LOG" 30; die "PostgreSQL exited during start-up; see $PG_LOG"; fi
     if (( $(now) - start >= START_TIMEOUT )); then
-      show_log_tail "$PG_LOG"
+      show_log_tail "$PG_LOG" 30
       die "PostgreSQL not accepting connections on $BIND_HOST:$PG_PORT within ${START_TIMEOUT}s (pg_isready); see $PG_LOG"
     fi
     sleep 0.2
@@ -344,7 +330,7 @@ cmd_up() {
   wait_ready
   ensure_password
   ensure_database
-  answering || { show_log_tail "$PG_LOG"; die "PostgreSQL started but '$PG_ADMIN' cannot log in over TCP with the password in $PASSWORD_FILE; see $PG_LOG"; }
+  answering || { show_log_tail "$PG_LOG" 30; die "PostgreSQL started but '$PG_ADMIN' cannot log in over TCP with the password in $PASSWORD_FILE; see $PG_LOG"; }
   trap - EXIT
   say "PostgreSQL $PG_VER up in $(( $(now) - t0 ))s (pid $(server_pid), $BIND_HOST:$PG_PORT, database $PG_DATABASE, dir $PG_DIR)"
   say "stop with: bash scripts/pg.sh down"

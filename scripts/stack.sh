@@ -58,25 +58,10 @@ TRINO_LOG="$LOG_DIR/trino-server.log"
 TRINO_LAUNCHER_LOG="$LOG_DIR/trino-launcher.log"
 
 # ---------------------------------------------------------------------------------------------- helpers
-say() { printf '[stack] %s\n' "$*" >&2; }
-die() { printf '[stack] ERROR: %s\n' "$*" >&2; exit 1; }
-now() { date +%s; }
-
-need_tools() {
-  local t missing=()
-  for t in "$@"; do command -v "$t" >/dev/null 2>&1 || missing+=("$t"); done
-  ((${#missing[@]} == 0)) || die "missing tools: ${missing[*]} (Debian: apt-get install -y curl tar unzip python3 python3-pip util-linux procps)"
-}
-
-# Show the tail of a log after a failure.
-show_log_tail() {
-  local f="$1" n="${2:-40}"
-  if [[ -s "$f" ]]; then
-    printf '[stack] ---- last %s lines of %s ----\n' "$n" "$f" >&2
-    tail -n "$n" "$f" >&2 || true
-    printf '[stack] ---- end of %s ----\n' "$f" >&2
-  fi
-}
+LOG_PREFIX='[stack]'
+TOOLS_HINT='curl tar unzip python3 python3-pip util-linux procps'
+# shellcheck source=lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 # JSON field extraction with python3 (stdlib only). Usage: json_get '<python expr on d>' <<<"$json"
 json_get() {

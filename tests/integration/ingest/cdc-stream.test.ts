@@ -10,7 +10,8 @@ import { lsnToString, parseLsn, ReplicationClient, ReplicationError, type Keepal
  * slot, the stream exactly the changes after it), and the slot's confirmed_flush_lsn moves only
  * to positions the caller acknowledged.
  */
-const url = process.env['TRIBUTARY_PG_URL']
+const url = process.env['TRIBUTARY_PG_URL'] ?? ''
+if (!url) throw new Error('TRIBUTARY_PG_URL is not set: bash scripts/pg.sh up && eval "$(bash scripts/pg.sh env)"')
 
 const P = `cdc_it_${process.pid}_${Date.now().toString(36)}`
 const ITEMS = `${P}_items`
@@ -69,7 +70,7 @@ function recorder() {
   }
 }
 
-describe.skipIf(!url)('replication stream (pgoutput over pg, real PostgreSQL)', () => {
+describe('replication stream (pgoutput over pg, real PostgreSQL)', () => {
   let admin: pg.Client
   const clients: ReplicationClient[] = []
   const repl = (opts: Partial<ConstructorParameters<typeof ReplicationClient>[0]> = {}): ReplicationClient => {

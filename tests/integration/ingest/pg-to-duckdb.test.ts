@@ -11,7 +11,8 @@ import { duckdbTypeFor, selectExpression, type PgColumn } from '../../../src/ing
  * type with awkward values goes through copyInto into an in-memory DuckDB, and every value is
  * compared with what Postgres returns for the same rows (both normalised to text).
  */
-const url = process.env['TRIBUTARY_PG_URL']
+const url = process.env['TRIBUTARY_PG_URL'] ?? ''
+if (!url) throw new Error('TRIBUTARY_PG_URL is not set: bash scripts/pg.sh up && eval "$(bash scripts/pg.sh env)"')
 
 const COLUMNS = `
   id integer PRIMARY KEY,
@@ -113,7 +114,7 @@ function normalise(c: PgColumn, v: string | null): unknown {
   return v
 }
 
-describe.skipIf(!url)('binary COPY from PostgreSQL into DuckDB (real server)', () => {
+describe('binary COPY from PostgreSQL into DuckDB (real server)', () => {
   const client = new pg.Client({ connectionString: url })
   const schema = `it_copy_${process.pid}_${Date.now().toString(36)}`
   let instance: DuckDBInstance

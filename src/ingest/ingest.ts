@@ -12,7 +12,8 @@ import type pg from 'pg'
 import type { DuckDbAdapter } from '../engines/duckdb/duckdb-adapter.js'
 import type { Row } from '../engines/engine-adapter.js'
 import { EngineError } from '../errors.js'
-import { cdcSyncDuckDb } from './cdc/cdc-sync.js'
+import { DuckDbCdcDestination } from './cdc/cdc-duckdb.js'
+import { cdcSync } from './cdc/cdc-sync.js'
 import { ChunkSink } from './duckdb/chunk-sink.js'
 import { copyInto } from './postgres/copy-table.js'
 import { connectSource, describeSourceTable, pgIdent, pgQuoteTable, sourceError, SourceError, type SourceTableInfo } from './postgres/pg-source.js'
@@ -93,7 +94,7 @@ export async function ingestIntoDuckDb(dest: DuckDbAdapter, req: IngestRequest):
   const outcomes: TableOutcome[] = []
   for (const source of cdcSources) {
     try {
-      const r = await cdcSyncDuckDb(dest, source, { secrets: req.secrets, follow: req.follow, resnapshot: req.resnapshot, signal: req.signal, onProgress: req.onProgress })
+      const r = await cdcSync(new DuckDbCdcDestination(dest, source, req.secrets), source, { secrets: req.secrets, follow: req.follow, resnapshot: req.resnapshot, signal: req.signal, onProgress: req.onProgress })
       for (const o of r) req.onTableDone?.(o)
       outcomes.push(...r)
     } catch (e) {

@@ -31,6 +31,8 @@ export const EXIT = {
   INGEST_FAILED: 8,
   /** `ingest check` found missing prerequisites (each printed with the SQL that fixes it). */
   CHECK_FAILED: 9,
+  /** Another process holds the lock of the environment (named in the message); nothing was done. Retry, or pass --wait. */
+  LOCKED: 10,
 } as const
 
 export function printJson(io: CliIo, value: unknown): void {

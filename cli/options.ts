@@ -5,6 +5,7 @@ import { parseDateInput } from '../src/util/dates.js'
 export interface GlobalOptions {
   project: string
   gateway?: string
+  wait?: boolean
 }
 
 /** Parse --start: a date or timestamp (UTC). */

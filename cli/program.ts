@@ -15,6 +15,7 @@ import { registerQuery } from './commands/query.js'
 import { registerRender } from './commands/render.js'
 import { registerRestate } from './commands/restate.js'
 import { registerRun } from './commands/run.js'
+import { registerState } from './commands/state.js'
 import { registerTest } from './commands/test.js'
 import { EXIT, type CliIo } from './io.js'
 import type { GlobalOptions } from './options.js'
@@ -35,6 +36,8 @@ export function createProgram(io: CliIo): Command {
     .version(VERSION, '-V, --version', 'print the version')
     .option('-p, --project <dir>', 'project folder', '.')
     .option('--gateway <name>', 'gateway from config.yaml (default: default_gateway)')
+    .option('--wait', 'when another process holds the lock of the environment (or is using the state a migration needs), wait for it instead of failing')
+    .configureHelp({ showGlobalOptions: true })
     .showHelpAfterError()
     // Inherited by every subcommand: commander throws instead of exiting; main.ts sets the code.
     .exitOverride()
@@ -47,7 +50,7 @@ export function createProgram(io: CliIo): Command {
     globals: () => program.opts<GlobalOptions>(),
     withContext: async (fn) => {
       const g = program.opts<GlobalOptions>()
-      const ctx = await Context.create({ projectDir: g.project, gateway: g.gateway })
+      const ctx = await Context.create({ projectDir: g.project, gateway: g.gateway, wait: g.wait === true, notice: (m) => io.stderr.write(`${m}\n`) })
       try {
         return await fn(ctx)
       } finally {
@@ -69,6 +72,7 @@ export function createProgram(io: CliIo): Command {
   registerPromote(program, env)
   registerInvalidate(program, env)
   registerIngest(program, env)
+  registerState(program, env)
   return program
 }
 
@@ -80,7 +84,7 @@ export function action<A extends unknown[]>(io: CliIo, fn: (...args: A) => Promi
     } catch (e) {
       if (e instanceof EngineError) {
         io.stderr.write(`error: ${e.format()}\n`)
-        io.setExitCode(EXIT.ERROR)
+        io.setExitCode(e.code === 'STATE_LOCKED' ? EXIT.LOCKED : EXIT.ERROR)
       } else {
         io.stderr.write(`internal error (please report): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`)
         io.setExitCode(EXIT.INTERNAL)

@@ -87,12 +87,50 @@ export const TrinoConnectionSchema = z
 
 export const ConnectionSchema = z.discriminatedUnion('type', [DuckDbConnectionSchema, TrinoConnectionSchema])
 
+/** A secret looked up by the secret resolver chain (env var `TRIBUTARY__<GROUP>__<KEY>`, then the secrets file). */
+export const SecretRefSchema = z.object({ group: z.string().min(1), key: z.string().min(1) }).strict()
+
+/**
+ * SQLMesh's `type: postgres` state connection: the shared state store of a team. Values usually
+ * come from the environment (`{{ env_var('DGS_PG_SRV') }}`), so numbers are accepted as strings.
+ */
+export const PostgresStateConnectionSchema = z
+  .object({
+    type: z.literal('postgres'),
+    host: z.string().min(1),
+    port: z.coerce.number().int().positive().max(65535).default(5432),
+    database: z.string().min(1),
+    user: z.string().min(1),
+    /** Prefer `secret` (or `{{ env_var(...) }}`); never printed. */
+    password: z.string().optional(),
+    /** Tributary extension: the password from the secret resolver instead of `password`. */
+    secret: SecretRefSchema.optional(),
+    sslmode: z.enum(['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full']).default('prefer'),
+    /** Seconds to wait for a connection. Default 10. */
+    connect_timeout: z.coerce.number().positive().default(10),
+    application_name: z.string().min(1).default('tributary'),
+    // Accepted for SQLMesh compatibility; they do not change behaviour here.
+    concurrent_tasks: z.coerce.number().int().positive().optional(),
+    keepalives_idle: z.coerce.number().optional(),
+    pre_ping: z.boolean().optional(),
+    role: z.string().optional(),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.password !== undefined && c.secret !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['secret'], message: "give either 'password' or 'secret', not both" })
+    }
+  })
+
+export const StateConnectionSchema = z.discriminatedUnion('type', [DuckDbConnectionSchema, PostgresStateConnectionSchema])
+
 export const GatewaySchema = z
   .object({
     connection: ConnectionSchema.optional(),
     /** Where state lives. Absent = the embedded store in `.tributary/`. */
-    state_connection: DuckDbConnectionSchema.optional(),
-    state_schema: z.string().min(1).optional(),
+    state_connection: StateConnectionSchema.optional(),
+    /** Schema of a Postgres state store (everything lives in it). Default `tributary_state`. */
+    state_schema: z.string().min(1).max(63).optional(),
     test_connection: DuckDbConnectionSchema.optional(),
     variables: z.record(z.string(), z.unknown()).optional(),
   })
@@ -136,3 +174,5 @@ export type GatewayConfig = z.infer<typeof GatewaySchema>
 export type DuckDbConnection = z.infer<typeof DuckDbConnectionSchema>
 export type TrinoConnection = z.infer<typeof TrinoConnectionSchema>
 export type NessieSettings = z.infer<typeof NessieSettingsSchema>
+export type PostgresStateConnection = z.infer<typeof PostgresStateConnectionSchema>
+export type StateConnection = z.infer<typeof StateConnectionSchema>

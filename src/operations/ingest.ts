@@ -38,7 +38,7 @@ export async function ingestOperation(ctx: Context, o: IngestOptions = {}): Prom
   if (!trino && !(engine instanceof DuckDbAdapter)) {
     throw new EngineError('CONFIG_INVALID', `ingest into the '${ctx.project.config.gatewayName}' gateway (${engine.dialect}) is not supported`)
   }
-  ctx.lockEnvironment('sources', 'ingest')
+  await ctx.lockEnvironment('sources', 'ingest')
   const state = await ctx.state()
   const runId = randomUUID()
   const started = Date.now()

@@ -16,7 +16,7 @@ export interface InvalidateOutcome {
 export async function invalidateOperation(ctx: Context, o: { env: string }): Promise<InvalidateOutcome> {
   checkEnvName(o.env)
   if (o.env === 'prod') throw new PlanError('ENV_INVALID', "prod cannot be invalidated (it is what consumers read); use `models restate` to rebuild it")
-  ctx.lockEnvironment(o.env, 'invalidate')
+  await ctx.lockEnvironment(o.env, 'invalidate')
   const state = await ctx.state()
   const record = await requireEnvironment(state, o.env)
   const models = Object.keys(record.snapshots).sort()

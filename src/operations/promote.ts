@@ -20,7 +20,7 @@ export interface PromoteDeps {
   target: PromotionTarget
   state: StateStore
   /** Takes the write lock for a promotion that may change something (the CLI: `prod`'s lock). */
-  lock?: () => void
+  lock?: () => Promise<void>
   /**
    * Run the project's unit tests when the config asks for them before a promotion
    * (`promotion.require_tests`); resolves with the names of tests that did not pass.
@@ -134,7 +134,7 @@ export async function promote(deps: PromoteDeps, o: PromoteOptions): Promise<Pro
   const { target, state } = deps
   const { store, mainBranch: main } = target
   const tag = o.tag ?? target.defaultTag
-  if (!o.dryRun) deps.lock?.()
+  if (!o.dryRun) await deps.lock?.()
   const toHash = o.toHash === undefined ? (await store.getReference(main)).hash : await resolveOnMain(store, main, o.toHash)
   const current = await readTag(store, tag)
   checkExpected(tag, current, o.expectCurrent)

@@ -58,7 +58,7 @@ export async function restateOperation(ctx: Context, o: RestateOptions): Promise
   if (o.categories.length === 0 && o.selectors.length === 0) {
     throw new PlanError('OPTION_INVALID', 'give at least one --category or --model')
   }
-  if (!o.dryRun) ctx.lockEnvironment(o.env, 'restate')
+  if (!o.dryRun) await ctx.lockEnvironment(o.env, 'restate')
   const state = await ctx.state()
   const envRecord = await requireEnvironment(state, o.env)
   const selected = resolveSelection(ctx, o)

@@ -24,7 +24,7 @@ export interface RunOptions extends PlanOptions {
 /** Plan an environment, then apply the plan on the gateway's engine. */
 export async function runOperation(ctx: Context, o: RunOptions): Promise<{ plan: Plan; result: RunResult }> {
   checkEnvName(o.env)
-  ctx.lockEnvironment(o.env, o.command ?? 'run')
+  await ctx.lockEnvironment(o.env, o.command ?? 'run')
   if (!o.noIngest) await syncSources(ctx, o)
   const plan = await planOperation(ctx, o)
   await ctx.sql.ready()

@@ -1,5 +1,6 @@
 import type { Interval } from '../snapshot/interval.js'
 import type { EnvironmentRecord, Snapshot } from '../snapshot/snapshot.js'
+import type { StateDump } from './state-dump.js'
 
 /** One run of the tool that changed data, for the run log. */
 export interface RunRecord {
@@ -74,6 +75,20 @@ export interface RestatementRecord {
   outcome?: unknown
 }
 
+/** What `models state show` reports about a store. */
+export interface StateInfo {
+  backend: 'embedded' | 'postgres'
+  /** File path, or `user@host:port/database` (never a password). */
+  location: string
+  /** Postgres schema holding everything. */
+  schema?: string
+  /** Schema version of the store, and the newest this tool knows. */
+  schemaVersion: number
+  latestVersion: number
+  /** Rows per record kind. */
+  counts: Record<string, number>
+}
+
 /** Read side of the state store: what the planner needs. */
 export interface StateReader {
   getEnvironment(name: string): Promise<EnvironmentRecord | undefined>
@@ -117,5 +132,14 @@ export interface StateStore extends StateReader {
   /** Close a run; `commit` is the catalog commit its writes were published in (see RunRecord.commit). */
   finishRun(id: string, status: RunRecord['status'], summary: unknown, commit?: string): Promise<void>
   recordPromotion(p: PromotionRecord): Promise<void>
+  /** Backend, schema version and row counts. */
+  describe(): Promise<StateInfo>
+  /** Every record, for `models state export`. */
+  exportState(): Promise<StateDump>
+  /**
+   * Load a dump in ONE transaction. The store must be empty unless `replace` (then everything in
+   * it is replaced); otherwise StateError('STATE_ERROR') and nothing changes.
+   */
+  importState(dump: StateDump, o: { replace: boolean }): Promise<void>
   close(): Promise<void>
 }

@@ -143,7 +143,7 @@ describe('models restate', () => {
       JSON.stringify({ pid: process.pid, host: hostname(), user: 'ci', command: 'run', since: 0 }),
     )
     const locked = await runCli(['-p', dir, 'restate', '--category', 'project', '--yes'])
-    expect(locked.code).toBe(1)
+    expect(locked.code).toBe(10) // EXIT.LOCKED
     expect(locked.stderr).toMatch(/environment 'prod' is locked by `models run` \(pid \d+ on .*user ci/)
     const run = await runCli(['-p', dir, 'run'])
     expect(run.stderr).toMatch(/is locked by `models run`/)

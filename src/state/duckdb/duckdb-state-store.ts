@@ -5,7 +5,10 @@ import { StateError } from '../../errors.js'
 import type { Interval } from '../../snapshot/interval.js'
 import { mergeIntervals, subtractIntervals } from '../../snapshot/intervals.js'
 import type { EnvironmentRecord, Snapshot } from '../../snapshot/snapshot.js'
-import type { AuditRecord, PromotionRecord, RestatementRecord, RunRecord, StateStore } from '../state-store.js'
+import { chunks, DATA_TABLES, toAudit, toEnv, toPromotion, toRun } from '../state-rows.js'
+import { DUMP_FORMAT, DUMP_VERSION, type StateDump } from '../state-dump.js'
+import type { AuditRecord, PromotionRecord, RestatementRecord, RunRecord, StateInfo, StateStore } from '../state-store.js'
+import { VERSION as TOOL_VERSION } from '../../version.js'
 
 /**
  * Schema version of the embedded store; stored in `_versions`. 2 added `runs.commit_hash` and
@@ -39,6 +42,7 @@ export class DuckDbStateStore implements StateStore {
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly conn: DuckDBConnection,
+    private readonly path: string,
   ) {}
 
   static async open(path: string): Promise<DuckDbStateStore> {
@@ -52,7 +56,7 @@ export class DuckDbStateStore implements StateStore {
       throw new StateError('STATE_LOCKED', `cannot open state store ${path}${hint}: ${msg.split('\n')[0]}`, { cause: e })
     }
     const conn = await instance.connect()
-    const store = new DuckDbStateStore(instance, conn)
+    const store = new DuckDbStateStore(instance, conn, path)
     await store.migrate()
     return store
   }
@@ -183,18 +187,7 @@ export class DuckDbStateStore implements StateStore {
         `SELECT * FROM audits WHERE ($1 IS NULL OR run_id = $1) AND ($2 IS NULL OR model = $2) ORDER BY recorded_at DESC, model, audit LIMIT $3`,
         [filter.runId ?? null, filter.model ?? null, filter.limit],
       )
-      return rows.map((r) => ({
-        runId: String(r['run_id']),
-        model: String(r['model']),
-        version: String(r['version']),
-        fingerprint: String(r['fingerprint']),
-        audit: String(r['audit']),
-        blocking: Boolean(r['blocking']),
-        status: String(r['status']) as AuditRecord['status'],
-        count: Number(r['bad_rows']),
-        interval: r['interval_start'] == null ? undefined : ([Number(r['interval_start']), Number(r['interval_end'])] as const),
-        at: Number(r['recorded_at']),
-      }))
+      return rows.map(toAudit)
     })
   }
 
@@ -222,19 +215,7 @@ export class DuckDbStateStore implements StateStore {
     return this.serial(() =>
       this.tx(async () => {
         for (const a of records) {
-          await this.conn.run('INSERT INTO audits VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)', [
-            a.runId,
-            a.model,
-            a.version,
-            a.fingerprint,
-            a.audit,
-            a.blocking,
-            a.status,
-            a.count,
-            a.interval ? a.interval[0] : null,
-            a.interval ? a.interval[1] : null,
-            a.at,
-          ])
+          await this.conn.run('INSERT INTO audits VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)', auditValues(a))
         }
       }),
     )
@@ -342,6 +323,65 @@ export class DuckDbStateStore implements StateStore {
     })
   }
 
+  describe(): Promise<StateInfo> {
+    return this.serial(async () => {
+      const counts: Record<string, number> = {}
+      for (const t of DATA_TABLES) counts[t] = Number((await this.rows(`SELECT count(*) AS n FROM ${t}`))[0]?.['n'] ?? 0)
+      const v = await this.rows('SELECT schema_version FROM _versions WHERE id = 1')
+      return { backend: 'embedded', location: this.path, schemaVersion: Number(v[0]?.['schema_version'] ?? 0), latestVersion: SCHEMA_VERSION, counts }
+    })
+  }
+
+  exportState(): Promise<StateDump> {
+    return this.serial(() =>
+      this.tx(async () => ({
+        format: DUMP_FORMAT,
+        version: DUMP_VERSION,
+        exportedAt: new Date().toISOString(),
+        tool: TOOL_VERSION,
+        snapshots: (await this.rows('SELECT payload FROM snapshots ORDER BY fingerprint')).map((r) => JSON.parse(String(r['payload'])) as Snapshot),
+        intervals: (await this.rows('SELECT version, intervals FROM intervals ORDER BY version')).map((r) => ({
+          version: String(r['version']),
+          intervals: JSON.parse(String(r['intervals'])) as Interval[],
+        })),
+        environments: (await this.rows('SELECT payload, revision FROM environments ORDER BY name')).map(toEnv),
+        runs: (await this.rows('SELECT * FROM runs ORDER BY started_at, id')).map(toRun),
+        restatements: (await this.rows('SELECT payload FROM restatements ORDER BY started_at, id')).map((r) => JSON.parse(String(r['payload'])) as RestatementRecord),
+        audits: (await this.rows('SELECT * FROM audits ORDER BY recorded_at, run_id, model, audit')).map(toAudit),
+        promotions: (await this.rows('SELECT * FROM promotions ORDER BY seq')).map(toPromotion),
+      })),
+    )
+  }
+
+  importState(dump: StateDump, o: { replace: boolean }): Promise<void> {
+    return this.serial(() =>
+      this.tx(async () => {
+        if (o.replace) for (const t of DATA_TABLES) await this.conn.run(`DELETE FROM ${t}`)
+        else {
+          for (const t of DATA_TABLES) {
+            const n = Number((await this.rows(`SELECT count(*) AS n FROM ${t}`))[0]?.['n'] ?? 0)
+            if (n > 0) throw new StateError('STATE_ERROR', `the state store ${this.path} is not empty (${t}: ${n} rows); import into an empty store, or pass --replace to replace everything in it`)
+          }
+        }
+        for (const s of dump.snapshots) await this.conn.run('INSERT INTO snapshots VALUES ($1, $2, $3, $4, $5)', [s.fingerprint, s.name, s.version, JSON.stringify(s), s.createdAt])
+        for (const i of dump.intervals) await this.conn.run('INSERT INTO intervals VALUES ($1, $2, $3)', [i.version, JSON.stringify(mergeIntervals(i.intervals)), Date.now()])
+        for (const e of dump.environments) await this.conn.run('INSERT INTO environments VALUES ($1, $2, $3, $4)', [e.name, JSON.stringify(e), e.revision, e.updatedAt])
+        for (const r of dump.runs) {
+          await this.conn.run('INSERT INTO runs (id, command, env, started_at, finished_at, status, summary, commit_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', [
+            r.id, r.command, r.env, r.startedAt, r.finishedAt ?? null, r.status, r.summary === undefined ? null : JSON.stringify(r.summary), r.commit ?? null,
+          ])
+        }
+        for (const r of dump.restatements) await this.conn.run('INSERT INTO restatements VALUES ($1, $2, $3, $4, $5)', [r.id, r.env, r.status, r.startedAt, JSON.stringify(r)])
+        for (const a of dump.audits) await this.conn.run('INSERT INTO audits VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)', auditValues(a))
+        for (const [i, p] of dump.promotions.entries()) {
+          await this.conn.run('INSERT INTO promotions (id, seq, tag, from_hash, to_hash, user_name, promoted_at, verified_by, forced, forced_reasons) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)', [
+            p.id, i + 1, p.tag, p.fromHash ?? null, p.toHash, p.user, p.at, p.verifiedBy ?? null, p.forced, p.forcedReasons === undefined ? null : JSON.stringify(p.forcedReasons),
+          ])
+        }
+      }),
+    )
+  }
+
   async close(): Promise<void> {
     await this.serial(async () => {
       this.conn.closeSync()
@@ -350,41 +390,6 @@ export class DuckDbStateStore implements StateStore {
   }
 }
 
-function toRun(r: Record<string, unknown>): RunRecord {
-  return {
-    id: String(r['id']),
-    command: String(r['command']),
-    env: String(r['env']),
-    startedAt: Number(r['started_at']),
-    finishedAt: r['finished_at'] == null ? undefined : Number(r['finished_at']),
-    status: String(r['status']) as RunRecord['status'],
-    summary: r['summary'] == null ? undefined : (JSON.parse(String(r['summary'])) as unknown),
-    ...(r['commit_hash'] == null ? {} : { commit: String(r['commit_hash']) }),
-  }
-}
-
-function toPromotion(r: Record<string, unknown>): PromotionRecord {
-  return {
-    id: String(r['id']),
-    tag: String(r['tag']),
-    ...(r['from_hash'] == null ? {} : { fromHash: String(r['from_hash']) }),
-    toHash: String(r['to_hash']),
-    user: String(r['user_name']),
-    at: Number(r['promoted_at']),
-    ...(r['verified_by'] == null ? {} : { verifiedBy: String(r['verified_by']) }),
-    forced: Boolean(r['forced']),
-    ...(r['forced_reasons'] == null ? {} : { forcedReasons: JSON.parse(String(r['forced_reasons'])) as string[] }),
-  }
-}
-
-function toEnv(r: Record<string, unknown>): EnvironmentRecord {
-  const env = JSON.parse(String(r['payload'])) as EnvironmentRecord
-  env.revision = Number(r['revision'])
-  return env
-}
-
-function chunks<T>(xs: readonly T[], n: number): T[][] {
-  const out: T[][] = []
-  for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n))
-  return out
+function auditValues(a: AuditRecord): DuckDBValue[] {
+  return [a.runId, a.model, a.version, a.fingerprint, a.audit, a.blocking, a.status, a.count, a.interval ? a.interval[0] : null, a.interval ? a.interval[1] : null, a.at]
 }

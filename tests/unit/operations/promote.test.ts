@@ -120,7 +120,7 @@ beforeEach(async () => {
       return consumerCheck
     },
   }
-  deps = { target, state, lock: () => void locks++ }
+  deps = { target, state, lock: async () => void locks++ }
 })
 
 afterEach(async () => {

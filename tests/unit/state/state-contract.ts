@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { StateError } from '../../../src/errors.js'
 import type { Snapshot } from '../../../src/snapshot/snapshot.js'
+import { dumpCounts, type StateDump } from '../../../src/state/state-dump.js'
 import type { StateStore } from '../../../src/state/state-store.js'
 
 const DAY = 86_400_000
@@ -127,6 +128,61 @@ export function describeStateContract(name: string, open: () => Promise<StateSto
       expect(await s.listPromotions({ limit: 1 })).toEqual([
         { id: 'p1', tag: 'consumer', fromHash: 'h1', toHash: 'h9', user: 'bob', at: 5, forced: true, forcedReasons: reasons },
       ])
+      await s.close()
+    })
+
+    it('exports everything and imports it into an empty store, one transaction', async () => {
+      const a = await open()
+      await a.pushSnapshots([snap('a.x', 'fp1aaaa'), snap('a.y', 'fp2bbbb')])
+      await a.addIntervals('fp1a', [[0, DAY], [2 * DAY, 3 * DAY]])
+      const env = await a.saveEnvironment({ name: 'prod', snapshots: { 'a.x': 'fp1aaaa' }, revision: 0, updatedAt: 0, lastRunId: 'r1' }, undefined)
+      await a.startRun({ id: 'r1', command: 'run', env: 'prod', startedAt: 10, status: 'running' })
+      await a.finishRun('r1', 'succeeded', { built: ['a.x'] }, 'c'.repeat(64))
+      await a.saveRestatement({ id: 'x1', env: 'prod', user: 'ann', startedAt: 20, status: 'succeeded', categories: ['project'], selectors: [], models: [] })
+      await a.recordAudits([{ runId: 'r1', model: 'a.x', version: 'v', fingerprint: 'f', audit: 'not_null', blocking: true, status: 'passed', count: 0, interval: [0, DAY], at: 5 }])
+      await a.recordPromotion({ id: 'p1', tag: 'consumer', toHash: 'h1', user: 'ann', at: 100, verifiedBy: 'r1', forced: false })
+      await a.recordPromotion({ id: 'p2', tag: 'consumer', fromHash: 'h1', toHash: 'h2', user: 'ann', at: 100, forced: true, forcedReasons: ['x'] })
+      const dump = await a.exportState()
+      expect(dumpCounts(dump)).toEqual({ snapshots: 2, intervals: 1, environments: 1, runs: 1, restatements: 1, audits: 1, promotions: 2 })
+      expect((await a.describe()).counts).toEqual(dumpCounts(dump))
+      // Through JSON, as the CLI does.
+      const copy = JSON.parse(JSON.stringify(dump)) as StateDump
+      const b = await open()
+      await b.importState(copy, { replace: false })
+      const again = await b.exportState()
+      expect({ ...again, exportedAt: '' }).toEqual({ ...dump, exportedAt: '' })
+      expect(await b.getEnvironment('prod')).toEqual(env)
+      expect((await b.getIntervals(['fp1a'])).get('fp1a')).toEqual([[0, DAY], [2 * DAY, 3 * DAY]])
+      expect((await b.listPromotions({ limit: 5 })).map((p) => p.id)).toEqual(['p2', 'p1'])
+      expect(await b.findRunByCommit('c'.repeat(64))).toMatchObject({ id: 'r1', status: 'succeeded' })
+      // The next write after an import continues from the imported revision.
+      expect((await b.saveEnvironment({ ...env, snapshots: {} }, env.revision)).revision).toBe(env.revision + 1)
+      await a.close()
+      await b.close()
+    })
+
+    it('refuses to import into a non-empty store unless replacing; a refused import changes nothing', async () => {
+      const a = await open()
+      await a.addIntervals('v1', [[0, DAY]])
+      const dump = await a.exportState()
+      const b = await open()
+      await b.addIntervals('v9', [[0, 5]])
+      await expect(b.importState(dump, { replace: false })).rejects.toThrow(/not empty \(intervals: 1 rows\).*--replace/)
+      expect([...(await b.getIntervals(['v1', 'v9'])).keys()]).toEqual(['v9'])
+      await b.importState(dump, { replace: true })
+      expect([...(await b.getIntervals(['v1', 'v9'])).keys()]).toEqual(['v1'])
+      // A failing import (duplicate key inside the file) leaves the store as it was.
+      const bad = { ...dump, intervals: [...dump.intervals, ...dump.intervals] }
+      await expect(b.importState(bad, { replace: true })).rejects.toThrow()
+      expect((await b.getIntervals(['v1'])).get('v1')).toEqual([[0, DAY]])
+      await a.close()
+      await b.close()
+    })
+
+    it('keeps every interval when many writers add to one version at once', async () => {
+      const s = await open()
+      await Promise.all(Array.from({ length: 40 }, (_, i) => s.addIntervals('v', [[i * 2 * DAY, (i * 2 + 1) * DAY]])))
+      expect((await s.getIntervals(['v'])).get('v')).toHaveLength(40)
       await s.close()
     })
   })

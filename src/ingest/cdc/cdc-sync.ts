@@ -6,10 +6,10 @@
  * consistent point atomically — then stream from exactly that point: no gap, no overlap. Later
  * syncs stream from the stored position ({@link streamChanges}).
  */
-import type pg from 'pg'
+import pg from 'pg'
 import { EngineError } from '../../errors.js'
 import type { TableOutcome } from '../ingest.js'
-import { connectSource, describeSourceTable } from '../postgres/pg-source.js'
+import { connectSource, describeSourceTable, SourceError } from '../postgres/pg-source.js'
 import type { SecretChain } from '../secrets.js'
 import { sourceNodeName, type SourceDefinition } from '../source-config.js'
 import type { CdcDestination, CdcProgress, CdcTable } from './cdc-destination.js'
@@ -83,7 +83,7 @@ export async function cdcSync(dest: CdcDestination, source: SourceDefinition, o:
     }
     return outcomes
   } catch (e) {
-    throw cdcError(source, e)
+    throw cdcError(source, e, (s) => o.secrets.redact(s))
   } finally {
     await client?.end().catch(() => undefined)
     await dest.close().catch(() => undefined)
@@ -149,9 +149,25 @@ async function tableMaps(dest: CdcDestination, client: pg.Client, source: Source
 }
 
 /** One clear error naming the source (replication failures carry the replication command otherwise). */
-function cdcError(source: SourceDefinition, e: unknown): unknown {
-  if (e instanceof ReplicationError && e.reason === 'SLOT_IN_USE') {
-    return new EngineError('INGEST_FAILED', `source '${source.name}': replication slot ${source.cdc!.slot} is in use by another consumer (another \`models ingest --follow\`?)`, { cause: e })
+function cdcError(source: SourceDefinition, e: unknown, redact: (s: string) => string): unknown {
+  const name = source.name
+  const resume = `what was applied is stored with its position and nothing was half-applied — run \`models ingest --source ${name}\` again to resume`
+  if (e instanceof ReplicationError) {
+    // The server's own words, without the replication command.
+    const said = redact(e.cause instanceof Error ? e.cause.message : e.message)
+    switch (e.reason) {
+      case 'SLOT_IN_USE':
+        return new EngineError('INGEST_FAILED', `source '${name}': replication slot ${source.cdc!.slot} is in use by another consumer (another \`models ingest --follow\`?)`, { cause: e })
+      case 'CONNECTION_LOST':
+        return new EngineError('INGEST_FAILED', `source '${name}': the replication connection to the server was lost (${said}); ${resume}`, { cause: e })
+      case 'PUBLICATION_NOT_FOUND':
+        return new EngineError('INGEST_FAILED', `source '${name}': ${said}; see \`models ingest check --source ${name}\``, { cause: e })
+      default:
+        return new EngineError('INGEST_FAILED', `source '${name}': replication failed: ${said}`, { cause: e })
+    }
+  }
+  if (e instanceof pg.DatabaseError || (e instanceof Error && !(e instanceof EngineError) && /Connection terminated|ECONNRESET|EPIPE/i.test(e.message))) {
+    return new SourceError(`source '${name}': ${redact(e.message)}${e instanceof pg.DatabaseError ? '' : `; ${resume}`}`, (e as { code?: string }).code)
   }
   return e
 }

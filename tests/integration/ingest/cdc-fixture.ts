@@ -82,9 +82,9 @@ export class CdcFixture {
     return String((await this.admin.query('SELECT pg_current_wal_insert_lsn()::text AS l')).rows[0].l)
   }
 
-  /** `a < b` for LSNs in text form. */
-  async lsnBefore(a: string, b: string): Promise<boolean> {
-    return Boolean((await this.admin.query('SELECT $1::pg_lsn < $2::pg_lsn AS x', [a, b])).rows[0].x)
+  /** -1, 0 or 1 as LSN `a` (text form) is before, at or after `b`. */
+  async compareLsn(a: string, b: string): Promise<number> {
+    return Number((await this.admin.query('SELECT sign(pg_wal_lsn_diff($1::pg_lsn, $2::pg_lsn))::int AS x', [a, b])).rows[0].x)
   }
 
   /** Wait until no walsender streams from the slot (a killed consumer's walsender takes a moment to go). */

@@ -1,5 +1,6 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
+import { parseDocument } from 'yaml'
 import type { Context } from '../context.js'
 import { StateError } from '../errors.js'
 import type { LockHolder } from '../state/locks.js'
@@ -77,6 +78,14 @@ export async function stateImportOperation(ctx: Context, file: string, o: { repl
   return { counts: dumpCounts(dump) }
 }
 
+/** Line of a JSON syntax error: from the message's position, else from a YAML parse (a JSON superset) of the text. */
+function errorLine(text: string, msg: string): number | undefined {
+  const pos = /position (\d+)/.exec(msg)
+  if (pos) return text.slice(0, Number(pos[1])).split('\n').length
+  const err = parseDocument(text, { prettyErrors: true }).errors[0]
+  return err?.linePos?.[0].line
+}
+
 function readDumpFile(file: string): string {
   try {
     return readFileSync(file, 'utf8')
@@ -92,8 +101,7 @@ export function parseDump(file: string, text: string): StateDump {
     raw = JSON.parse(text)
   } catch (e) {
     const msg = (e as Error).message
-    const pos = /position (\d+)/.exec(msg)
-    const line = pos ? text.slice(0, Number(pos[1])).split('\n').length : undefined
+    const line = errorLine(text, msg)
     throw new StateError('OPTION_INVALID', `not a state export (invalid JSON): ${msg}`, { location: { file, ...(line ? { line } : {}) } })
   }
   const r = StateDumpSchema.safeParse(raw)

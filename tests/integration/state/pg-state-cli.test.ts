@@ -175,4 +175,18 @@ describe('models with the state in Postgres', () => {
       expect(r.stderr).not.toContain('definitely-wrong-pw')
     }
   })
+
+  it("takes the password from the secret resolver with `secret: { group, key }`", async () => {
+    const config = PG_STATE_CONFIG.replace(`password: "{{ env_var('DGS_PG_PSW') }}"`, 'secret: { group: state, key: password }')
+    const dir = pgProject({ 'config.yaml': config })
+    process.env['TRIBUTARY__STATE__PASSWORD'] = password
+    const ok = await runCli(['-p', dir, 'state', 'show', '--json'])
+    delete process.env['TRIBUTARY__STATE__PASSWORD']
+    expect(ok.code, ok.stderr).toBe(0)
+    expect(json<{ backend: string }>(ok).backend).toBe('postgres')
+    expect(ok.stdout).not.toContain(password)
+    const missing = await runCli(['-p', dir, 'state', 'show'])
+    expect(missing.code).toBe(1)
+    expect(missing.stderr).toMatch(/secret state\.password is not set: looked in .*TRIBUTARY__STATE__PASSWORD/)
+  })
 })

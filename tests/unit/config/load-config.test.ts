@@ -149,3 +149,31 @@ describe('config.yaml: trino gateway', () => {
     expect(e.message).toMatch(/needs a 'nessie' block/)
   })
 })
+
+describe('config.yaml: postgres state_connection', () => {
+  const base = (extra: string): string =>
+    `gateways:\n  g:\n    state_connection:\n      type: postgres\n      host: db1\n      port: "6543"\n      database: ops\n      user: tributary_state\n${extra}    state_schema: my_state\n`
+  it('takes SQLMesh keys; numbers may be strings (from env_var)', () => {
+    const c = parseConfig(base('      password: pw\n'), 'config.yaml')
+    expect(c.gateway.state_connection).toEqual({
+      type: 'postgres',
+      host: 'db1',
+      port: 6543,
+      database: 'ops',
+      user: 'tributary_state',
+      password: 'pw',
+      sslmode: 'prefer',
+      connect_timeout: 10,
+      application_name: 'tributary',
+    })
+    expect(c.gateway.state_schema).toBe('my_state')
+  })
+  it('refuses password and secret together, a bad sslmode and an unknown key, naming them', () => {
+    expect(catchErr(() => parseConfig(base('      password: pw\n      secret: { group: state, key: password }\n'), 'c.yaml')).format()).toMatch(
+      /^c\.yaml:\d+: gateways\.g\.state_connection\.secret: give either 'password' or 'secret', not both/,
+    )
+    expect(catchErr(() => parseConfig(base('      sslmode: always\n'), 'c.yaml')).format()).toMatch(/^c\.yaml:9: gateways\.g\.state_connection\.sslmode/)
+    expect(catchErr(() => parseConfig(base('      passwd: x\n'), 'c.yaml')).format()).toMatch(/unknown key 'passwd'/)
+    expect(catchErr(() => parseConfig(base('').replace('"6543"', 'abc'), 'c.yaml')).format()).toMatch(/^c\.yaml:6: gateways\.g\.state_connection\.port/)
+  })
+})

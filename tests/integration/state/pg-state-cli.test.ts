@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -188,5 +189,29 @@ describe('models with the state in Postgres', () => {
     const missing = await runCli(['-p', dir, 'state', 'show'])
     expect(missing.code).toBe(1)
     expect(missing.stderr).toMatch(/secret state\.password is not set: looked in .*TRIBUTARY__STATE__PASSWORD/)
+  })
+
+  it('scripts/state-db.sh sets up a least-privileged dev database the tool runs on as is', async () => {
+    const repo = join(import.meta.dirname, '..', '..', '..')
+    const names = { TRIBUTARY_STATE_DB: 'tst_statedb', TRIBUTARY_STATE_USER: 'tst_stateuser', TRIBUTARY_STATE_SCHEMA: 'tst_stateschema' }
+    const sh = (cmd: string): string => execFileSync('bash', [join(repo, 'scripts', 'state-db.sh'), cmd], { env: { ...process.env, ...names }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+    const before = { ...process.env }
+    try {
+      expect(sh('up')).toBe('') // nothing (and no password) on stdout
+      const exports = Object.fromEntries([...sh('env').matchAll(/^export (DGS_PG_\w+)=(.*)$/gm)].map((m) => [m[1]!, m[2]!.replace(/^'(.*)'$/, '$1')]))
+      expect(Object.keys(exports).sort()).toEqual(['DGS_PG_DBN', 'DGS_PG_PRT', 'DGS_PG_PSW', 'DGS_PG_SCH', 'DGS_PG_SRV', 'DGS_PG_USR'])
+      Object.assign(process.env, exports)
+      const dir = pgProject()
+      const run = await runCli(['-p', dir, 'run'])
+      expect(run.code, run.stderr).toBe(0)
+      expect(run.stderr).toMatch(/state: migrating schema tst_stateschema on tst_stateuser@127.0.0.1:\d+\/tst_statedb from version 0 to 3/)
+      const show = json<{ schema: string; counts: Record<string, number> }>(await runCli(['-p', dir, 'state', 'show', '--json']))
+      expect(show.schema).toBe('tst_stateschema')
+      expect(show.counts['snapshots']).toBe(5)
+      expect(run.stdout + run.stderr).not.toContain(exports['DGS_PG_PSW']!)
+    } finally {
+      process.env = before
+      sh('down')
+    }
   })
 })

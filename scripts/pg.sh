@@ -11,6 +11,8 @@
 # installed version is used). The cluster lives outside the repo in
 # ${TRIBUTARY_PG_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/tributary-pg}; it listens on 127.0.0.1 only.
 # PostgreSQL refuses to run as root: as root, the server runs as the `postgres` system user.
+# Overrides (defaults unchanged): TRIBUTARY_PG_DIR, TRIBUTARY_PG_PORT, TRIBUTARY_PG_WAL_LEVEL (logical | replica;
+# e.g. a throwaway second cluster with wal_level=replica for the CDC error tests; applied when the server starts).
 # See docs/local-stack.md ("PostgreSQL for tests").
 set -euo pipefail
 
@@ -20,6 +22,7 @@ PG_PORT="${TRIBUTARY_PG_PORT:-55432}"
 PG_ADMIN=tributary_admin
 PG_DATABASE=tributary_test
 START_TIMEOUT="${TRIBUTARY_PG_TIMEOUT:-60}"      # seconds, for pg_ctl start -w and the readiness check
+WAL_LEVEL="${TRIBUTARY_PG_WAL_LEVEL:-logical}"    # logical: CDC; replica: to test what CDC says without it
 PG_LIB=/usr/lib/postgresql
 OS_OWNER=postgres                                 # the system user that runs the server when we are root
 
@@ -28,6 +31,7 @@ LOG_PREFIX='[pg]'
 TOOLS_HINT='util-linux coreutils procps'
 # shellcheck source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+[[ "$WAL_LEVEL" == logical || "$WAL_LEVEL" == replica ]] || die "TRIBUTARY_PG_WAL_LEVEL must be 'logical' or 'replica', not '$WAL_LEVEL'"
 is_root() { [[ "$(id -u)" == 0 ]]; }
 
 port_in_use() { (exec 3<>"/dev/tcp/$BIND_HOST/$1") 2>/dev/null; }
@@ -194,8 +198,8 @@ port = $PG_PORT
 unix_socket_directories = '$SOCKET_DIR'
 max_connections = 200
 shared_buffers = 256MB
-# Logical decoding and replication connections (CDC tests).
-wal_level = logical
+# Logical decoding and replication connections (CDC tests); TRIBUTARY_PG_WAL_LEVEL=replica turns decoding off.
+wal_level = $WAL_LEVEL
 max_replication_slots = 20
 max_wal_senders = 20
 # TEST SERVER ONLY: no durability. A crash (of the machine, not of a backend) can corrupt the cluster;

@@ -155,6 +155,13 @@ function cdcError(source: SourceDefinition, e: unknown, redact: (s: string) => s
   if (e instanceof ReplicationError) {
     // The server's own words, without the replication command.
     const said = redact(e.cause instanceof Error ? e.cause.message : e.message)
+    const check = `\`models ingest check --source ${name}\` lists every missing prerequisite with the SQL that fixes it`
+    if (e.sqlState === '55000' && /wal_level/.test(said)) {
+      return new EngineError('INGEST_FAILED', `source '${name}': wal_level is not logical on the server (Postgres: ${said}); set wal_level = logical and restart the server — ${check}`, { cause: e })
+    }
+    if (e.sqlState === '42501' && /replication/i.test(said)) {
+      return new EngineError('INGEST_FAILED', `source '${name}': the source's user lacks the REPLICATION attribute (Postgres: ${said}); ${check}`, { cause: e })
+    }
     switch (e.reason) {
       case 'SLOT_IN_USE':
         return new EngineError('INGEST_FAILED', `source '${name}': replication slot ${source.cdc!.slot} is in use by another consumer (another \`models ingest --follow\`?)`, { cause: e })

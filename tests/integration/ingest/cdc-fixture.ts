@@ -52,10 +52,12 @@ export class CdcFixture {
     })
   }
 
-  async tearDown(): Promise<void> {
+  /** Drop the slot, publication and schema, then run `finalSql` (e.g. DROP ROLE). */
+  async tearDown(finalSql?: string): Promise<void> {
     await this.slotInactive().catch(() => undefined)
     await this.admin.query(`SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '${this.slot}' AND NOT active`).catch(() => undefined)
     await this.admin.query(`DROP PUBLICATION IF EXISTS ${this.pub}; DROP SCHEMA IF EXISTS ${this.schema} CASCADE`)
+    if (finalSql) await this.admin.query(finalSql)
     await this.admin.end()
   }
 

@@ -97,14 +97,41 @@ export function lineOf(root: unknown, path: readonly PropertyKey[], lines: LineC
 
 /**
  * SQLMesh's `{{ env_var('NAME') }}` / `{{ env_var('NAME', 'default') }}` syntax. A missing
- * variable without default is an error naming the variable (never its value).
+ * variable without default is an error naming the variable (never its value). Values are escaped
+ * for where they land, so a password with quotes, `#`, `: ` or a newline stays one string:
+ * inside "…" as a double-quoted escape, inside '…' with doubled quotes, unquoted as a
+ * double-quoted scalar unless it is plain (letters, digits, `._/+=~-`).
  */
 export function substituteEnvVars(text: string, file: string, env: NodeJS.ProcessEnv): string {
   const re = /\{\{\s*env_var\(\s*(['"])([^'"]+)\1\s*(?:,\s*(['"])([^'"]*)\3\s*)?\)\s*\}\}/g
-  return text.replace(re, (_m, _q, name: string, _q2, def: string | undefined) => {
-    const v = env[name]
-    if (v !== undefined) return v
-    if (def !== undefined) return def
-    throw new ConfigError('CONFIG_INVALID', `environment variable ${name} is not set`, { location: { file } })
+  return text.replace(re, (_m, _q, name: string, _q2, def: string | undefined, offset: number) => {
+    const v = env[name] ?? def
+    if (v === undefined) throw new ConfigError('CONFIG_INVALID', `environment variable ${name} is not set`, { location: { file } })
+    const lineStart = text.lastIndexOf('\n', offset - 1) + 1
+    const quote = openQuote(text.slice(lineStart, offset))
+    if (quote === '"') return JSON.stringify(v).slice(1, -1)
+    if (quote === "'") {
+      // Single-quoted YAML folds line breaks: such a value must go in double quotes.
+      if (/[\r\n]/.test(v)) throw new ConfigError('CONFIG_INVALID', `environment variable ${name} holds a line break: put {{ env_var('${name}') }} in double quotes`, { location: { file, line: text.slice(0, offset).split('\n').length } })
+      return v.replaceAll("'", "''")
+    }
+    return /^[A-Za-z0-9_./+=~-]*$/.test(v) ? v : JSON.stringify(v)
   })
+}
+
+/** The YAML quote open at the end of `prefix` (one line), if any; a `#` outside quotes starts a comment. */
+function openQuote(prefix: string): '"' | "'" | undefined {
+  let open: '"' | "'" | undefined
+  for (let i = 0; i < prefix.length; i++) {
+    const c = prefix[i]
+    if (open === '"') {
+      if (c === '\\') i++
+      else if (c === '"') open = undefined
+    } else if (open === "'") {
+      if (c === "'" && prefix[i + 1] === "'") i++
+      else if (c === "'") open = undefined
+    } else if (c === '"' || c === "'") open = c
+    else if (c === '#' && (i === 0 || /\s/.test(prefix[i - 1]!))) return undefined
+  }
+  return open
 }

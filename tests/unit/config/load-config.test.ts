@@ -52,6 +52,16 @@ describe('config.yaml', () => {
     const e = catchErr(() => substituteEnvVars("x: {{ env_var('MISSING') }}", 'c', {}))
     expect(e.message).toBe('environment variable MISSING is not set')
   })
+  it('keeps a value with quotes, #, ": ", backslashes or a newline one string, quoted or not', () => {
+    const pw = `p"a'ss: #x\\y\nz`
+    const text = `a: "{{ env_var('PW') }}"\nb: '{{ env_var('PW') }}'\nc: {{ env_var('PW') }}\nd: "x-{{ env_var('PW') }}-y"\ne: {{ env_var('N') }}\n`
+    const one = (t: string, env: Record<string, string>) => parseConfig(`variables:\n${t.replace(/^/gm, '  ').trimEnd()}\n`, 'config.yaml', { env })
+    expect(catchErr(() => one(text, { PW: pw, N: '5432' })).format()).toBe("config.yaml:3: environment variable PW holds a line break: put {{ env_var('PW') }} in double quotes")
+    const c = one(text, { PW: pw.replace('\n', ' '), N: '5432' })
+    const flat = pw.replace('\n', ' ')
+    expect(c.variables).toEqual({ a: flat, b: flat, c: flat, d: `x-${flat}-y`, e: 5432 })
+    expect(one(`a: "{{ env_var('PW') }}"\nc: {{ env_var('PW') }}\n`, { PW: pw }).variables).toEqual({ a: pw, c: pw })
+  })
 })
 
 describe('config.yaml: trino gateway', () => {

@@ -13,6 +13,7 @@ import type { DuckDbAdapter } from '../engines/duckdb/duckdb-adapter.js'
 import type { Row } from '../engines/engine-adapter.js'
 import { EngineError } from '../errors.js'
 import { DuckDbCdcDestination } from './cdc/cdc-duckdb.js'
+import type { CdcDestination } from './cdc/cdc-destination.js'
 import { cdcSync } from './cdc/cdc-sync.js'
 import { ChunkSink } from './duckdb/chunk-sink.js'
 import { copyInto } from './postgres/copy-table.js'
@@ -90,25 +91,32 @@ export async function ingestIntoDuckDb(dest: DuckDbAdapter, req: IngestRequest):
     `CREATE TABLE IF NOT EXISTS ${quoteIdent(INGEST_SCHEMA)}.cursors (node VARCHAR PRIMARY KEY, cursor_column VARCHAR, last_value VARCHAR, boundary_keys VARCHAR, rows_total BIGINT, synced_at TIMESTAMP)`,
   )
   // CDC sources are synced as a whole (one slot for all their tables); the others table by table.
-  const cdcSources = [...new Set(work.filter((w) => w.source.cdc).map((w) => w.source))]
-  const outcomes: TableOutcome[] = []
-  for (const source of cdcSources) {
-    try {
-      const r = await cdcSync(new DuckDbCdcDestination(dest, source, req.secrets), source, { secrets: req.secrets, follow: req.follow, resnapshot: req.resnapshot, signal: req.signal, onProgress: req.onProgress })
-      for (const o of r) req.onTableDone?.(o)
-      outcomes.push(...r)
-    } catch (e) {
-      for (const t of source.tables) {
-        const o = failed(source, t, e, Date.now(), req.secrets)
-        req.onTableDone?.(o)
-        outcomes.push(o)
-      }
-    }
-  }
+  const outcomes = await ingestCdcSources(req, (source) => new DuckDbCdcDestination(dest, source, req.secrets))
   const rest = work.filter((w) => !w.source.cdc)
   if (rest.length === 0) return outcomes
   const restReq = { ...req, sources: req.sources.filter((s) => !s.cdc) }
   return [...outcomes, ...(await ingestWith(restReq, (client, source, t, done, total) => syncTable(client, dest, source, t, req, done, total)))]
+}
+
+/**
+ * The request's CDC sources, each synced as a whole (one slot for all its tables) into the
+ * destination `destination(source)` makes; resolves with one outcome per table (a source's
+ * failure fails each of its tables, never the call).
+ */
+export async function ingestCdcSources(req: IngestRequest, destination: (source: SourceDefinition) => CdcDestination): Promise<TableOutcome[]> {
+  const sources = [...new Set(selectTables(req).filter((w) => w.source.cdc).map((w) => w.source))]
+  const outcomes: TableOutcome[] = []
+  for (const source of sources) {
+    let r: TableOutcome[]
+    try {
+      r = await cdcSync(destination(source), source, { secrets: req.secrets, follow: req.follow, resnapshot: req.resnapshot, signal: req.signal, onProgress: req.onProgress })
+    } catch (e) {
+      r = source.tables.map((t) => failed(source, t, e, Date.now(), req.secrets))
+    }
+    for (const o of r) req.onTableDone?.(o)
+    outcomes.push(...r)
+  }
+  return outcomes
 }
 
 /** Sync one table into a destination; throws on failure (the loop turns it into a failed outcome). */

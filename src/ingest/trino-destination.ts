@@ -1,5 +1,6 @@
 /**
- * Replication into Trino/Iceberg (a `type: trino` gateway with Nessie).
+ * Replication into Trino/Iceberg (a `type: trino` gateway with Nessie). CDC sources go to
+ * `cdc/cdc-trino.ts`; this file handles full and incremental (cursor) tables.
  *
  * Each table is read from the source exactly as for DuckDB (one repeatable-read snapshot, binary
  * COPY) into a scratch in-memory DuckDB, where boundary de-duplication, key de-duplication and
@@ -15,17 +16,31 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api'
 import type pg from 'pg'
 import type { TableRef } from '../engines/engine-adapter.js'
 import type { TrinoGateway, TrinoWriteSession } from '../engines/trino/trino-gateway.js'
-import { boundaryFilter, cursorQuery, cursorStateOf, dedupByKey, ingestWith, INGEST_SCHEMA, nextCursor, planRead, readIntoStaging, selectTables, type IngestRequest, type TableOutcome } from './ingest.js'
-import { duckdbTypeFor, type PgColumn } from './postgres/pg-types.js'
+import { boundaryFilter, cursorQuery, cursorStateOf, dedupByKey, ingestCdcSources, ingestWith, INGEST_SCHEMA, nextCursor, planRead, readIntoStaging, selectTables, type IngestRequest, type TableOutcome } from './ingest.js'
+import { TrinoCdcDestination } from './cdc/cdc-trino.js'
+import type { PgColumn } from './postgres/pg-types.js'
 import { SourceError } from './postgres/pg-source.js'
 import { sourceNodeName, type SourceDefinition, type SourceTable } from './source-config.js'
 import { quoteIdent, quoteString } from '../sql/quote.js'
-
-/** Characters of VALUES per INSERT statement (Trino's default query.max-length is 1,000,000). */
-const STATEMENT_CHARS = 900_000
+import { exportRows, trinoType } from './trino-rows.js'
 
 export async function ingestIntoTrino(gw: TrinoGateway, req: IngestRequest): Promise<{ tables: TableOutcome[]; commit?: string }> {
-  selectTables(req) // validate the selection before touching anything
+  const work = selectTables(req) // validate the selection before touching anything
+  // CDC sources stream into main through their own work branch (cdc/cdc-trino.ts); the others below.
+  const cdcDests: TrinoCdcDestination[] = []
+  const cdc = await ingestCdcSources(req, (source) => {
+    const d = new TrinoCdcDestination(gw, source, req.secrets)
+    cdcDests.push(d)
+    return d
+  })
+  const cdcCommit = cdcDests.map((d) => d.lastCommit).filter((c) => c !== undefined).at(-1)
+  if (!work.some((w) => !w.source.cdc)) return { tables: cdc, commit: cdcCommit }
+  const rest = await ingestCursorSources(gw, { ...req, sources: req.sources.filter((s) => !s.cdc) })
+  return { tables: [...cdc, ...rest.tables], commit: rest.commit ?? cdcCommit }
+}
+
+/** Cursor (full / incremental) sources: one work branch, merged into main in one commit at the end. */
+async function ingestCursorSources(gw: TrinoGateway, req: IngestRequest): Promise<{ tables: TableOutcome[]; commit?: string }> {
   const session = await gw.beginWrite(randomUUID())
   const scratch = await DuckDBInstance.create(':memory:')
   const conn = await scratch.connect()
@@ -149,73 +164,3 @@ async function evolveTrino(session: TrinoWriteSession, target: TableRef, existin
   }
   return added
 }
-
-/** Trino/Iceberg type of a replicated column (Iceberg has no TINYINT/SMALLINT/INTERVAL/JSON). */
-export function trinoType(c: PgColumn): string {
-  const d = duckdbTypeFor(c).toUpperCase()
-  if (d === 'SMALLINT' || d === 'TINYINT' || d === 'INTEGER') return 'INTEGER'
-  if (d === 'UINTEGER' || d === 'BIGINT') return 'BIGINT'
-  if (d === 'FLOAT') return 'REAL'
-  if (d === 'DOUBLE' || d === 'BOOLEAN' || d === 'DATE' || d === 'UUID' || d.startsWith('DECIMAL')) return d
-  if (d === 'TIME') return 'TIME(6)'
-  if (d === 'TIMESTAMP') return 'TIMESTAMP(6)'
-  if (d === 'TIMESTAMPTZ') return 'TIMESTAMP(6) WITH TIME ZONE'
-  if (d === 'BLOB') return 'VARBINARY'
-  return 'VARCHAR'
-}
-
-/** A DuckDB expression giving column `c` as the text Trino's CAST to its type reads back exactly (or NULL). */
-function textExpr(c: PgColumn): string {
-  const col = quoteIdent(c.name)
-  const t = trinoType(c)
-  if (t === 'REAL' || t === 'DOUBLE') return `CASE WHEN isnan(${col}) THEN 'NaN' WHEN isinf(${col}) AND ${col} > 0 THEN 'Infinity' WHEN isinf(${col}) THEN '-Infinity' ELSE CAST(${col} AS VARCHAR) END`
-  if (t === 'BOOLEAN') return `CASE WHEN ${col} THEN 'true' WHEN NOT ${col} THEN 'false' END`
-  if (t === 'DATE') return `strftime(${col}, '%Y-%m-%d')`
-  if (t === 'TIME(6)') return `strftime(DATE '2000-01-01' + ${col}, '%H:%M:%S.%f')`
-  if (t === 'TIMESTAMP(6)') return `strftime(${col}, '%Y-%m-%d %H:%M:%S.%f')`
-  if (t === 'TIMESTAMP(6) WITH TIME ZONE') return `strftime(timezone('UTC', ${col}), '%Y-%m-%d %H:%M:%S.%f') || ' UTC'`
-  if (t === 'VARBINARY') return `hex(${col})`
-  return `CAST(${col} AS VARCHAR)`
-}
-
-/** The Trino expression reading column `i` (1-based) of a row of texts back into its type. */
-function fromText(c: PgColumn, i: number): string {
-  const t = trinoType(c)
-  const v = `__r[${i}]`
-  if (t === 'VARCHAR') return v
-  if (t === 'VARBINARY') return `from_hex(${v})`
-  return `CAST(${v} AS ${t})`
-}
-
-/**
- * Send the staging rows to Trino: each statement carries about STATEMENT_CHARS of rows as one JSON
- * string literal (`[["1","a"],…]`), unnested and cast in Trino — one literal to parse instead of
- * thousands of VALUES expressions.
- */
-async function exportRows(conn: DuckDBConnection, stg: string, cols: readonly PgColumn[], send: (select: string) => Promise<void>): Promise<void> {
-  const reader = await conn.stream(`SELECT to_json([${cols.map(textExpr).join(', ')}])::VARCHAR AS v FROM ${stg}`)
-  const flush = async (rows: string[]): Promise<void> => {
-    const json = `[${rows.join(',')}]`
-    await send(`SELECT ${cols.map((c, i) => fromText(c, i + 1)).join(', ')} FROM UNNEST(CAST(json_parse(${quoteString(json)}) AS ARRAY(ARRAY(VARCHAR)))) AS __t(__r)`)
-  }
-  let batch: string[] = []
-  let size = 0
-  for (;;) {
-    const chunk = await reader.fetchChunk()
-    if (!chunk || chunk.rowCount === 0) break
-    for (const v of chunk.getColumnValues(0)) {
-      const text = String(v)
-      if (size + text.length > STATEMENT_CHARS && batch.length > 0) {
-        await flush(batch)
-        batch = []
-        size = 0
-      }
-      batch.push(text)
-      size += text.length + 1
-    }
-  }
-  if (batch.length > 0) await flush(batch)
-}
-
-
-

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
 import { createProgram } from '../../cli/program.js'
 
@@ -35,9 +35,13 @@ export async function runCli(args: string[]): Promise<CliResult> {
 export const CLI_MAIN = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js')
 
 /** Spawn the built CLI as a child process. */
-export function spawnCli(args: string[], opts: { onStderr?: (chunk: string, kill: () => void) => void } = {}): Promise<CliResult & { signal: NodeJS.Signals | null }> {
+export function spawnCli(
+  args: string[],
+  opts: { onStderr?: (chunk: string, kill: () => void) => void; onSpawn?: (child: ChildProcess) => void } = {},
+): Promise<CliResult & { signal: NodeJS.Signals | null }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI_MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+    opts.onSpawn?.(child)
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))

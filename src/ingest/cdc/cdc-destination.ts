@@ -66,6 +66,13 @@ export interface CdcDestination {
    * second each, so it waits longer and applies bigger batches.
    */
   readonly flushIntervalMs: number
+  /**
+   * How often a position without changes (a heartbeat's) is stored, in ms; in between it is only
+   * acknowledged, which is safe: nothing between the stored position and it concerns the source,
+   * and Postgres streams from the slot's confirmed position when asked for an older one. DuckDB:
+   * 0 (always; cheap). Trino: never (each store would be a Nessie commit).
+   */
+  readonly positionIntervalMs: number
   /** Create what the destination needs to store positions (idempotent). */
   prepare(): Promise<void>
   /** The stored position for this source and slot, or undefined (never synced, or another slot). */

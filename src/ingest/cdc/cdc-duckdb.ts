@@ -21,6 +21,7 @@ const state = (): string => `${quoteIdent(INGEST_SCHEMA)}.cdc_state`
 export class DuckDbCdcDestination implements CdcDestination {
   readonly label = 'DuckDB'
   readonly flushIntervalMs = 0
+  readonly positionIntervalMs = 0
 
   constructor(
     private readonly db: DuckDbAdapter,

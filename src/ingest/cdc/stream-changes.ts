@@ -90,8 +90,7 @@ export async function streamChanges(
   const writes = (changes: readonly RowChange[]): CdcWrite[] => collapseChanges(changes, (t) => tables.get(t)!.key).map((batch) => ({ table: tables.get(batch.table)!, batch }))
   const progress = (rows: number): void => o.onProgress?.({ node: source.name, rows, rowsPerSecond: Math.round(rows / Math.max(0.001, (Date.now() - started) / 1000)), tablesDone: 0, tablesTotal: tables.size })
   const acknowledge = (lsn: Lsn): void => {
-    // Durable in the warehouse: now Postgres may forget it.
-    lastSaved = Date.now()
+    // Durable in the warehouse (or nothing before it is pending): now Postgres may forget it.
     repl.ack(lsn)
     repl.sendStatus()
   }
@@ -105,6 +104,7 @@ export async function streamChanges(
       await tx.rollback()
       throw e
     }
+    lastSaved = Date.now()
     acknowledge(end)
     applied += changes.length
     if (changes.length > 0) progress(applied)
@@ -148,6 +148,7 @@ export async function streamChanges(
       if (rest.length > 0) await l.tx!.apply(writes(rest))
       await l.tx!.commit(end)
       l.tx = undefined
+      lastSaved = Date.now()
       acknowledge(end)
       applied += l.changes + rest.length
       progress(applied)
@@ -221,13 +222,15 @@ export async function streamChanges(
           // Our heartbeat (or anyone's), never inside a transaction: once everything before it is
           // applied, its position is durable too.
           if (!m.transactional && txn === undefined) {
-            await flush()
-            await serial(async () => {
-              if (pendingEnd !== undefined) return
-              if (Date.now() - lastSaved >= dest.flushIntervalMs) await commitBatch([], m.lsn)
-              // Nothing between the last stored position and here concerns us: safe to release.
-              else acknowledge(m.lsn)
-            })
+            // Committed changes still gathering (a destination that applies in bigger batches): not yet.
+            if (pendingEnd === undefined || Date.now() - pendingSince >= dest.flushIntervalMs) {
+              await flush()
+              await serial(async () => {
+                if (pendingEnd !== undefined) return
+                if (Date.now() - lastSaved >= dest.positionIntervalMs) await commitBatch([], m.lsn)
+                else acknowledge(m.lsn)
+              })
+            }
             await finishIfDrained(m.lsn)
           }
           break

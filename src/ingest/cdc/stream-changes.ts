@@ -210,7 +210,8 @@ export async function streamChanges(
           if (large) {
             await commitLarge(m.endLsn)
           } else {
-            if (txn) pending.push(...txn)
+            // A loop, not push(...txn): spreading a batch-sized array can exceed the call stack.
+            if (txn) for (const c of txn) pending.push(c)
             if (pendingEnd === undefined) pendingSince = Date.now()
             pendingEnd = m.endLsn
             if (pending.length >= limit) await flush()

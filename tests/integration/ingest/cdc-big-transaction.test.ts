@@ -84,4 +84,19 @@ describe('models ingest with cdc: a transaction larger than one batch', () => {
     await f.expectSame()
     expect(await f.query(`SELECT count(note) AS n, min(note) AS lo FROM shop.orders WHERE id >= ${first}`)).toEqual([{ n: 5100, lo: `n${first}` }])
   })
+
+  it('a transaction of 300,000 changes under a 400,000 batch is buffered whole and applied (no call-stack overflow)', async () => {
+    process.env['TRIBUTARY_CDC_BATCH_CHANGES'] = '400000'
+    try {
+      const first = next
+      next += 300_000
+      await f.admin.query(`INSERT INTO ${f.schema}.orders SELECT g, 'one', 1, NULL FROM generate_series(${first}, ${first + 299_999}) g`)
+      const r = await f.cli('ingest')
+      expect(r.code, r.stdout + r.stderr).toBe(0)
+      expect(r.stdout).toMatch(/ok shop\.orders: 300,000 rows, cdc merge/)
+      await f.expectSame()
+    } finally {
+      process.env['TRIBUTARY_CDC_BATCH_CHANGES'] = String(BATCH)
+    }
+  })
 })

@@ -205,4 +205,15 @@ describe('models ingest with cdc into Trino/Iceberg', () => {
       await dest.close()
     }
   })
+
+  it('--resnapshot copies every table again inside a new slot snapshot (rows only the destination had are gone)', async () => {
+    expect((await p.rows(`SELECT count(*) FROM "${p.catalog}".shop.orders WHERE id > 900000`))[0]![0]).toBe(2)
+    const r = await p.cli('ingest', '--resnapshot', '--json')
+    expect(r.code, r.stdout + r.stderr).toBe(0)
+    expect((JSON.parse(r.stdout) as { tables: Array<{ mode: string }> }).tables[0]!.mode).toBe('cdc-snapshot')
+    await expectSame()
+    await admin.query(`DELETE FROM ${t} WHERE id <= 100`)
+    await ingest()
+    await expectSame()
+  })
 })

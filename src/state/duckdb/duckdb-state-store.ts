@@ -246,18 +246,48 @@ export class DuckDbStateStore implements StateStore {
     return this.updateIntervals(version, (cur) => subtractIntervals(cur, intervals))
   }
 
+  /**
+   * Interval updates waiting for the next commit. Updates that queue up while a commit is under
+   * way are written together in ONE transaction (group commit: a DuckDB commit costs ≈ 5 ms, and
+   * a run's models record batches concurrently). Each caller resolves only after that commit.
+   */
+  private pendingIntervals: Array<{ version: string; fn: (cur: Interval[]) => Interval[]; done: () => void; fail: (e: unknown) => void }> = []
+
   private updateIntervals(version: string, fn: (cur: Interval[]) => Interval[]): Promise<void> {
-    return this.serial(() =>
-      this.tx(async () => {
-        const r = await this.rows('SELECT intervals FROM intervals WHERE version = $1', [version])
-        const cur = r[0] ? (JSON.parse(String(r[0]['intervals'])) as Interval[]) : []
-        const next = JSON.stringify(fn(cur))
-        await this.conn.run(
-          'INSERT INTO intervals VALUES ($1, $2, $3) ON CONFLICT (version) DO UPDATE SET intervals = excluded.intervals, updated_at = excluded.updated_at',
-          [version, next, Date.now()],
-        )
-      }),
-    )
+    return new Promise<void>((done, fail) => {
+      this.pendingIntervals.push({ version, fn, done, fail })
+      if (this.pendingIntervals.length === 1) void this.serial(() => this.commitIntervals())
+    })
+  }
+
+  private async commitIntervals(): Promise<void> {
+    const group = this.pendingIntervals
+    this.pendingIntervals = []
+    try {
+      await this.tx(async () => {
+        const versions = [...new Set(group.map((u) => u.version))]
+        const next = new Map<string, Interval[]>()
+        const rows = await this.rows('SELECT version, intervals FROM intervals WHERE version IN (SELECT unnest($1::VARCHAR[]))', [listValue(versions)])
+        for (const r of rows) next.set(String(r['version']), JSON.parse(String(r['intervals'])) as Interval[])
+        for (const u of group) next.set(u.version, u.fn(next.get(u.version) ?? [])) // in call order
+        const now = Date.now()
+        for (const chunk of chunks([...next], 300)) {
+          const values: DuckDBValue[] = []
+          const ph = chunk.map(([version, intervals], i) => {
+            values.push(version, JSON.stringify(intervals), now)
+            return `($${i * 3 + 1}, $${i * 3 + 2}, $${i * 3 + 3})`
+          })
+          await this.conn.run(
+            `INSERT INTO intervals VALUES ${ph.join(', ')} ON CONFLICT (version) DO UPDATE SET intervals = excluded.intervals, updated_at = excluded.updated_at`,
+            values,
+          )
+        }
+      })
+    } catch (e) {
+      for (const u of group) u.fail(e)
+      return
+    }
+    for (const u of group) u.done()
   }
 
   saveEnvironment(env: EnvironmentRecord, expectedRevision: number | undefined): Promise<EnvironmentRecord> {

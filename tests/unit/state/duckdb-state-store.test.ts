@@ -11,6 +11,14 @@ describeStateContract('duckdb (memory)', () => DuckDbStateStore.open(':memory:')
 describeStateContract('duckdb (file)', () => DuckDbStateStore.open(join(mkdtempSync(join(tmpdir(), 'st-')), 'state.duckdb')))
 
 describe('embedded state file', () => {
+  it('records interval updates issued together in one commit, in call order', async () => {
+    const s = await DuckDbStateStore.open(join(mkdtempSync(join(tmpdir(), 'st-')), 'state.duckdb'))
+    await Promise.all([s.addIntervals('v', [[0, 10]]), s.removeIntervals('v', [[2, 3]]), s.addIntervals('v', [[20, 30]]), s.addIntervals('w', [[1, 2]])])
+    expect((await s.getIntervals(['v', 'w'])).get('v')).toEqual([[0, 2], [3, 10], [20, 30]])
+    expect((await s.getIntervals(['w'])).get('w')).toEqual([[1, 2]])
+    await s.close()
+  })
+
   it('persists across reopen', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'st-')), 'state.duckdb')
     const a = await DuckDbStateStore.open(path)

@@ -140,7 +140,11 @@ export class Context {
   async locks(): Promise<StateLocks> {
     if (!this.stateLocks) {
       const store = await this.state()
-      this.stateLocks = store instanceof PostgresStateStore ? new PgLocks(store.target, store.connection) : new FileLocks(join(this.project.dir, WORK_DIR, 'locks'))
+      this.stateLocks = store instanceof PostgresStateStore
+          ? new PgLocks(store.target, store.connection, (names) =>
+              this.options.notice?.(`warning: the connection to the state store holding the lock of ${names.map((n) => `'${n}'`).join(', ')} was lost; the lock is released and another process may take it while this one finishes`),
+            )
+          : new FileLocks(join(this.project.dir, WORK_DIR, 'locks'))
     }
     return this.stateLocks
   }

@@ -51,11 +51,16 @@ export async function liveHolders(c: Client, schema: string, name?: string): Pro
 export class PgLocks implements StateLocks {
   private session: pg.Client | undefined
   private sharedState = false
+  private closing = false
+  /** Names held right now (for the lost-connection warning). */
+  private readonly held = new Set<string>()
   private readonly s: string
 
   constructor(
     private readonly target: PgStateTarget,
     private readonly config: pg.ClientConfig,
+    /** Told when the lock session dies while locks are held: they are released with it. */
+    private readonly onLost?: (names: string[]) => void,
   ) {
     this.s = quoteIdent(target.schema)
   }
@@ -63,8 +68,15 @@ export class PgLocks implements StateLocks {
   private async client(): Promise<pg.Client> {
     if (!this.session) {
       const c = new pg.Client(this.config)
-      // A dropped lock session means our locks are gone: later lock calls fail loudly.
-      c.on('error', () => undefined)
+      // A dropped lock session means our locks are gone with it: say so once; later lock calls fail loudly.
+      let told = false
+      const lost = (): void => {
+        if (this.closing || told || this.held.size === 0) return
+        told = true
+        this.onLost?.([...this.held])
+      }
+      c.on('error', lost)
+      c.on('end', lost)
       try {
         await c.connect()
       } catch (e) {
@@ -107,11 +119,13 @@ export class PgLocks implements StateLocks {
     } catch (e) {
       throw stateFailure(e, this.target, `taking the lock of '${name}'`)
     }
+    this.held.add(name)
     let released = false
     return {
       release: async () => {
         if (released) return
         released = true
+        this.held.delete(name)
         await c.query(`DELETE FROM ${this.s}.locks WHERE name = $1 AND backend_pid = pg_backend_pid()`, [name]).catch(() => undefined)
         await c.query(`SELECT pg_advisory_unlock(${KEYS})`, keys).catch(() => undefined)
       },
@@ -128,8 +142,11 @@ export class PgLocks implements StateLocks {
 
   async close(): Promise<void> {
     const c = this.session
+    this.closing = true
     this.session = undefined
     this.sharedState = false
+    this.held.clear()
     await c?.end().catch(() => undefined) // ends every lock this process held
+    this.closing = false
   }
 }

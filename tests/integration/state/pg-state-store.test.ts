@@ -148,6 +148,24 @@ describe('postgres state store: locks', () => {
     await s.close()
   })
 
+  it('warns when the connection holding a lock is lost', async () => {
+    const t = { ...adminTarget(), applicationName: 'tributary-locklost' }
+    const s = await PostgresStateStore.open(t)
+    const lost: string[][] = []
+    const locks = new PgLocks(t, s.connection, (names) => lost.push(names))
+    const held = await locks.acquire('prod', 'run')
+    await admin((c) => c.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'tributary-locklost' AND pid <> pg_backend_pid() AND query LIKE '%locks%'`))
+    for (let i = 0; i < 50 && lost.length === 0; i++) await new Promise((r) => setTimeout(r, 50))
+    expect(lost).toEqual([['prod']])
+    // The lock is free for others now.
+    const other = new PgLocks(t, s.connection)
+    await (await other.acquire('prod', 'run')).release()
+    await held.release()
+    await other.close()
+    await locks.close()
+    await s.close()
+  })
+
   it("a crashed holder's lock is released with its connection (SIGKILL)", async () => {
     const t = adminTarget()
     const s = await PostgresStateStore.open(t)
@@ -248,7 +266,10 @@ describe('postgres state store: faults', () => {
     // A big import (one transaction) so there is time to kill its connection mid-way.
     const audits = Array.from({ length: 300_000 }, (_, i) => ({ runId: 'r', model: `m${i}`, version: 'v', fingerprint: 'f', audit: 'not_null', blocking: true, status: 'passed' as const, count: 0, at: i }))
     const dump: StateDump = { ...base, intervals: [{ version: 'v', intervals: [[0, DAY]] }], audits }
-    const importing = s.importState(dump, { replace: false })
+    const importing = s.importState(dump, { replace: false }).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
     const killed = await admin(async (c) => {
       for (let i = 0; i < 200; i++) {
         const r = await c.query(`SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = 'tributary-droptest' AND state = 'active' AND query LIKE 'INSERT INTO%'`)
@@ -258,7 +279,7 @@ describe('postgres state store: faults', () => {
       return false
     })
     expect(killed).toBe(true)
-    const err = (await importing.catch((e: unknown) => e)) as Error
+    const err = (await importing) as Error
     expect(err).toBeInstanceOf(StateError)
     expect(err.message).toMatch(/connection was lost while importing state; .*nothing of it was recorded: re-run/)
     expect((await s.describe()).counts).toMatchObject({ intervals: 0, audits: 0 })

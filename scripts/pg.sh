@@ -370,11 +370,6 @@ cmd_psql() {
   PGPASSWORD="$PG_PASSWORD" exec "$(psql_bin)" -h "$BIND_HOST" -p "$PG_PORT" -U "$PG_ADMIN" -d "$PG_DATABASE" "$@"
 }
 
-usage() {
-  awk 'NR > 1 && !/^#/ {exit} NR > 1 {sub(/^# ?/, ""); print}' "$0"
-  exit 2
-}
-
 case "${1:-}" in
   up) cmd_up ;;
   down) cmd_down ;;

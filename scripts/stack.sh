@@ -521,11 +521,6 @@ cmd_status() {
   return "$ok"
 }
 
-usage() {
-  awk 'NR > 1 && !/^#/ {exit} NR > 1 {sub(/^# ?/, ""); print}' "$0"
-  exit 2
-}
-
 case "${1:-}" in
   up) cmd_up ;;
   down) cmd_down ;;

@@ -181,11 +181,6 @@ cmd_psql() {
   PGPASSWORD="$STATE_PASSWORD" exec "$(psql_bin)" -h "$PG_HOST" -p "$PG_PORT" -U "$STATE_USER" -d "$STATE_DB" "$@"
 }
 
-usage() {
-  awk 'NR > 1 && !/^#/ {exit} NR > 1 {sub(/^# ?/, ""); print}' "$0"
-  exit 2
-}
-
 case "${1:-}" in
   up) cmd_up ;;
   env) cmd_env ;;

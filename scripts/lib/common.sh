@@ -20,3 +20,9 @@ show_log_tail() {
     printf '%s ---- end of %s ----\n' "$LOG_PREFIX" "$f" >&2
   fi
 }
+
+# Print the script's header comment (its usage) and exit 2.
+usage() {
+  awk 'NR > 1 && !/^#/ {exit} NR > 1 {sub(/^# ?/, ""); print}' "$0"
+  exit 2
+}

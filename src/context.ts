@@ -144,7 +144,7 @@ export class Context {
           ? new PgLocks(store.target, store.connection, (names) =>
               this.options.notice?.(`warning: the connection to the state store holding the lock of ${names.map((n) => `'${n}'`).join(', ')} was lost; the lock is released and another process may take it while this one finishes`),
             )
-          : new FileLocks(join(this.project.dir, WORK_DIR, 'locks'))
+          : this.fileLocks()
     }
     return this.stateLocks
   }
@@ -156,14 +156,17 @@ export class Context {
     return abs
   }
 
+  private fileLocks(): FileLocks {
+    return new FileLocks(join(this.project.dir, WORK_DIR, 'locks'))
+  }
+
   /**
    * Take the write lock of an environment for the rest of this context (released on close):
    * fails at once naming the holder, or waits with the `wait` option. Embedded store: the lock
    * file is taken before the state file is opened (which only one process can have open).
    */
   async lockEnvironment(env: string, command: string): Promise<void> {
-    const locks =
-      this.project.config.gateway.state_connection?.type === 'postgres' ? await this.locks() : (this.stateLocks ??= new FileLocks(join(this.project.dir, WORK_DIR, 'locks')))
+    const locks = this.project.config.gateway.state_connection?.type === 'postgres' ? await this.locks() : (this.stateLocks ??= this.fileLocks())
     const notice = this.options.notice
     this.held.push(await locks.acquire(env, command, { wait: this.options.wait, onWait: (h) => notice?.(`waiting for the lock of '${env}', held by ${describeHolder(h)}`) }))
   }

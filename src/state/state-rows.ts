@@ -2,8 +2,40 @@
  * Row <-> record mapping shared by the state store backends: both keep the same tables and
  * columns (DuckDB file, Postgres schema), so a record reads back the same from either.
  */
-import type { EnvironmentRecord } from '../snapshot/snapshot.js'
-import type { AuditRecord, PromotionRecord, RunRecord } from './state-store.js'
+import type { Interval } from '../snapshot/interval.js'
+import type { EnvironmentRecord, Snapshot } from '../snapshot/snapshot.js'
+import { VERSION } from '../version.js'
+import { DUMP_FORMAT, DUMP_VERSION, type StateDump } from './state-dump.js'
+import type { AuditRecord, PromotionRecord, RestatementRecord, RunRecord } from './state-store.js'
+
+/**
+ * Every record of a store as a dump, through `query` (inside the caller's transaction); `table`
+ * qualifies a table name (the Postgres schema, or nothing for the embedded file).
+ */
+export async function readDump(query: (sql: string) => Promise<Array<Record<string, unknown>>>, table: (name: string) => string): Promise<StateDump> {
+  const payload = <T>(r: Record<string, unknown>): T => JSON.parse(String(r['payload'])) as T
+  return {
+    format: DUMP_FORMAT,
+    version: DUMP_VERSION,
+    exportedAt: new Date().toISOString(),
+    tool: VERSION,
+    snapshots: (await query(`SELECT payload FROM ${table('snapshots')} ORDER BY fingerprint`)).map((r) => payload<Snapshot>(r)),
+    intervals: (await query(`SELECT version, intervals FROM ${table('intervals')} ORDER BY version`)).map((r) => ({
+      version: String(r['version']),
+      intervals: JSON.parse(String(r['intervals'])) as Interval[],
+    })),
+    environments: (await query(`SELECT payload, revision FROM ${table('environments')} ORDER BY name`)).map(toEnv),
+    runs: (await query(`SELECT * FROM ${table('runs')} ORDER BY started_at, id`)).map(toRun),
+    restatements: (await query(`SELECT payload FROM ${table('restatements')} ORDER BY started_at, id`)).map((r) => payload<RestatementRecord>(r)),
+    audits: (await query(`SELECT * FROM ${table('audits')} ORDER BY recorded_at, run_id, model, audit`)).map(toAudit),
+    promotions: (await query(`SELECT * FROM ${table('promotions')} ORDER BY seq`)).map(toPromotion),
+  }
+}
+
+/** The refusal of an import into a store that already holds records. */
+export function notEmptyMessage(store: string, table: string, rows: number): string {
+  return `the state store ${store} is not empty (${table}: ${rows} rows); import into an empty store, or pass --replace to replace everything in it`
+}
 
 /** Tables holding records (everything but the version row), in import order. */
 export const DATA_TABLES = ['snapshots', 'intervals', 'environments', 'runs', 'restatements', 'audits', 'promotions'] as const

@@ -5,10 +5,9 @@ import { StateError } from '../../errors.js'
 import type { Interval } from '../../snapshot/interval.js'
 import { mergeIntervals, subtractIntervals } from '../../snapshot/intervals.js'
 import type { EnvironmentRecord, Snapshot } from '../../snapshot/snapshot.js'
-import { chunks, DATA_TABLES, toAudit, toEnv, toPromotion, toRun } from '../state-rows.js'
-import { DUMP_FORMAT, DUMP_VERSION, type StateDump } from '../state-dump.js'
+import { chunks, DATA_TABLES, notEmptyMessage, readDump, toAudit, toEnv, toPromotion, toRun } from '../state-rows.js'
+import type { StateDump } from '../state-dump.js'
 import type { AuditRecord, PromotionRecord, RestatementRecord, RunRecord, StateInfo, StateStore } from '../state-store.js'
-import { VERSION as TOOL_VERSION } from '../../version.js'
 
 /**
  * Schema version of the embedded store; stored in `_versions`. 2 added `runs.commit_hash` and
@@ -363,24 +362,7 @@ export class DuckDbStateStore implements StateStore {
   }
 
   exportState(): Promise<StateDump> {
-    return this.serial(() =>
-      this.tx(async () => ({
-        format: DUMP_FORMAT,
-        version: DUMP_VERSION,
-        exportedAt: new Date().toISOString(),
-        tool: TOOL_VERSION,
-        snapshots: (await this.rows('SELECT payload FROM snapshots ORDER BY fingerprint')).map((r) => JSON.parse(String(r['payload'])) as Snapshot),
-        intervals: (await this.rows('SELECT version, intervals FROM intervals ORDER BY version')).map((r) => ({
-          version: String(r['version']),
-          intervals: JSON.parse(String(r['intervals'])) as Interval[],
-        })),
-        environments: (await this.rows('SELECT payload, revision FROM environments ORDER BY name')).map(toEnv),
-        runs: (await this.rows('SELECT * FROM runs ORDER BY started_at, id')).map(toRun),
-        restatements: (await this.rows('SELECT payload FROM restatements ORDER BY started_at, id')).map((r) => JSON.parse(String(r['payload'])) as RestatementRecord),
-        audits: (await this.rows('SELECT * FROM audits ORDER BY recorded_at, run_id, model, audit')).map(toAudit),
-        promotions: (await this.rows('SELECT * FROM promotions ORDER BY seq')).map(toPromotion),
-      })),
-    )
+    return this.serial(() => this.tx(() => readDump((sql) => this.rows(sql), (t) => t)))
   }
 
   importState(dump: StateDump, o: { replace: boolean }): Promise<void> {
@@ -390,7 +372,7 @@ export class DuckDbStateStore implements StateStore {
         else {
           for (const t of DATA_TABLES) {
             const n = Number((await this.rows(`SELECT count(*) AS n FROM ${t}`))[0]?.['n'] ?? 0)
-            if (n > 0) throw new StateError('STATE_ERROR', `the state store ${this.path} is not empty (${t}: ${n} rows); import into an empty store, or pass --replace to replace everything in it`)
+            if (n > 0) throw new StateError('STATE_ERROR', notEmptyMessage(this.path, t, n))
           }
         }
         for (const s of dump.snapshots) await this.conn.run('INSERT INTO snapshots VALUES ($1, $2, $3, $4, $5)', [s.fingerprint, s.name, s.version, JSON.stringify(s), s.createdAt])

@@ -10,9 +10,8 @@ import type { Interval } from '../../snapshot/interval.js'
 import { mergeIntervals, subtractIntervals } from '../../snapshot/intervals.js'
 import type { EnvironmentRecord, Snapshot } from '../../snapshot/snapshot.js'
 import { quoteIdent } from '../../sql/quote.js'
-import { VERSION } from '../../version.js'
-import { DUMP_FORMAT, DUMP_VERSION, type StateDump } from '../state-dump.js'
-import { DATA_TABLES, toAudit, toEnv, toPromotion, toRun } from '../state-rows.js'
+import type { StateDump } from '../state-dump.js'
+import { DATA_TABLES, notEmptyMessage, readDump, toAudit, toEnv, toPromotion, toRun } from '../state-rows.js'
 import type { AuditRecord, PromotionRecord, RestatementRecord, RunRecord, StateInfo, StateStore } from '../state-store.js'
 import { LATEST_VERSION } from './pg-migrations.js'
 import { prepareSchema, type MigrateOptions, type MigrationOutcome } from './pg-schema.js'
@@ -238,23 +237,7 @@ export class PostgresStateStore implements StateStore {
     // REPEATABLE READ: one consistent picture even while others write.
     return this.tx('exporting state', async (c) => {
       await c.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY')
-      const q = async (sql: string): Promise<Row[]> => (await c.query(sql)).rows as Row[]
-      return {
-        format: DUMP_FORMAT,
-        version: DUMP_VERSION,
-        exportedAt: new Date().toISOString(),
-        tool: VERSION,
-        snapshots: (await q(`SELECT payload FROM ${this.s}.snapshots ORDER BY fingerprint`)).map((r) => JSON.parse(String(r['payload'])) as Snapshot),
-        intervals: (await q(`SELECT version, intervals FROM ${this.s}.intervals ORDER BY version`)).map((r) => ({
-          version: String(r['version']),
-          intervals: JSON.parse(String(r['intervals'])) as Interval[],
-        })),
-        environments: (await q(`SELECT payload, revision FROM ${this.s}.environments ORDER BY name`)).map(toEnv),
-        runs: (await q(`SELECT * FROM ${this.s}.runs ORDER BY started_at, id`)).map(toRun),
-        restatements: (await q(`SELECT payload FROM ${this.s}.restatements ORDER BY started_at, id`)).map((r) => JSON.parse(String(r['payload'])) as RestatementRecord),
-        audits: (await q(`SELECT * FROM ${this.s}.audits ORDER BY recorded_at, run_id, model, audit`)).map(toAudit),
-        promotions: (await q(`SELECT * FROM ${this.s}.promotions ORDER BY seq`)).map(toPromotion),
-      }
+      return readDump(async (sql) => (await c.query(sql)).rows as Row[], (t) => `${this.s}.${t}`)
     })
   }
 
@@ -267,7 +250,7 @@ export class PostgresStateStore implements StateStore {
         for (const t of DATA_TABLES) {
           const n = Number(((await c.query(`SELECT count(*) AS n FROM ${this.s}.${t}`)).rows[0] as Row)['n'])
           if (n > 0) {
-            throw new StateError('STATE_ERROR', `the state store ${describeTarget(this.target)} schema ${this.target.schema} is not empty (${t}: ${n} rows); import into an empty store, or pass --replace to replace everything in it`)
+            throw new StateError('STATE_ERROR', notEmptyMessage(`${describeTarget(this.target)} schema ${this.target.schema}`, t, n))
           }
         }
       }

@@ -59,7 +59,9 @@ export function clientConfig(t: PgStateTarget, ssl: Ssl): pg.ClientConfig {
 export async function negotiateSsl(t: PgStateTarget): Promise<Ssl> {
   const first = sslFor(t.sslmode)
   const second: Ssl | undefined = t.sslmode === 'prefer' ? false : t.sslmode === 'allow' ? { rejectUnauthorized: false } : undefined
-  for (const ssl of second === undefined ? [first] : [first, second]) {
+  // Nothing to choose: the store's first connection will tell (no probe connection).
+  if (second === undefined) return first
+  for (const ssl of [first, second]) {
     const c = new pg.Client(clientConfig(t, ssl))
     c.on('error', () => undefined)
     try {
@@ -70,7 +72,7 @@ export async function negotiateSsl(t: PgStateTarget): Promise<Ssl> {
       await c.end().catch(() => undefined)
       const msg = e instanceof Error ? e.message : String(e)
       const tlsProblem = /does not support SSL|SSL|TLS|no pg_hba.conf entry.*(SSL|encryption)/i.test(msg)
-      if (ssl === first && second !== undefined && tlsProblem) continue
+      if (ssl === first && tlsProblem) continue
       throw stateFailure(e, t, 'connecting')
     }
   }
